@@ -1,0 +1,58 @@
+# rvfio: the project's driver (not the kernel's Makefile).
+#
+#   make run     build everything, boot the VM, bind the emulated devices to
+#                the Rust vfio-pci and show the result (a shell if a terminal
+#                is attached, else power off)
+#   make check   build everything, run every test suite in the VM, print
+#                "N passed, N failed, N skipped", exit non-zero on failure
+#
+# Everything is installed from package registries by harness/deps.sh and
+# cached under ~/.cache/rvfio; everything built lands in build/.
+
+SHELL := /bin/bash
+B := $(CURDIR)/build
+SRC := $(B)/linux
+HEADERS := $(B)/headers/include
+SELFTESTS := $(B)/selftests
+
+# Which suites `make check` runs, one VM boot per line: name:driver:suites.
+CHECK_RUNS := \
+	c-upstream:c:upstream \
+	rust-bind:rust:rust-bind
+
+.PHONY: all deps kernel selftests initramfs run check clean
+
+all: initramfs
+
+deps:
+	@./harness/deps.sh
+
+kernel: deps
+	@./harness/kernel.sh
+
+# Upstream's vfio selftests, unchanged, built against the new uapi headers.
+selftests: kernel
+	@mkdir -p $(SELFTESTS)/vfio
+	@$(MAKE) -s -C $(SRC)/tools/testing/selftests/vfio \
+		OUTPUT=$(SELFTESTS)/vfio KHDR_INCLUDES="-isystem $(HEADERS)" \
+		CC=gcc LLVM= >$(B)/selftests.log 2>&1 \
+		|| { tail -30 $(B)/selftests.log; exit 1; }
+	@echo "selftests: $$(ls $(SELFTESTS)/vfio/vfio_*_test | wc -l) upstream binaries"
+
+initramfs: selftests
+	@./harness/initramfs.sh
+
+run: all
+	@./harness/vm.sh --name run --driver rust --plan run --shell --timeout 600
+
+check: all
+	@rm -f $(B)/results/*.tsv; fail=0; \
+	for r in $(CHECK_RUNS); do \
+		IFS=: read -r name driver plan <<< "$$r"; \
+		./harness/vm.sh --name $$name --driver $$driver --plan "$${plan//+/ }" || fail=1; \
+	done; \
+	python3 harness/summary.py $(B)/results/*.tsv | tee $(B)/results/summary.txt; \
+	exit $$(( fail || $${PIPESTATUS[0]} ))
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,82 @@
+# Shared helpers for the guest suites (busybox sh).
+
+# The emulated devices, by vendor:device (never by address).
+DEV_IGB=8086:10c9
+DEV_EDU=1234:11e8
+DEV_IVSHMEM=1af4:1110
+
+# bdf_of VENDOR:DEVICE -> the first matching PCI address, or nothing.
+bdf_of() {
+	for d in /sys/bus/pci/devices/*; do
+		v=$(cat $d/vendor); i=$(cat $d/device)
+		if [ "${v#0x}:${i#0x}" = "$1" ]; then
+			basename $d
+			return 0
+		fi
+	done
+	return 1
+}
+
+# driver_of BDF -> name of the bound driver, or nothing.
+driver_of() {
+	[ -L /sys/bus/pci/devices/$1/driver ] && basename $(readlink /sys/bus/pci/devices/$1/driver)
+}
+
+# The module that provides the PCI driver "vfio-pci" for a run.
+vfio_module() {
+	case "${RVFIO_DRIVER:-rust}" in
+	c) echo vfio_pci ;;
+	*) echo vfio_pci_rust ;;
+	esac
+}
+
+# load_vfio [PARAMS...] loads the chosen vfio-pci module.
+load_vfio() {
+	modprobe $(vfio_module) "$@"
+}
+
+unload_vfio() {
+	modprobe -r $(vfio_module)
+}
+
+# bind_vfio BDF: hand the device to whichever driver is named vfio-pci.
+bind_vfio() {
+	cur=$(driver_of $1)
+	[ -n "$cur" ] && echo $1 > /sys/bus/pci/devices/$1/driver/unbind
+	echo vfio-pci > /sys/bus/pci/devices/$1/driver_override
+	echo $1 > /sys/bus/pci/drivers_probe
+	[ "$(driver_of $1)" = vfio-pci ]
+}
+
+unbind_vfio() {
+	[ -n "$(driver_of $1)" ] && echo $1 > /sys/bus/pci/devices/$1/driver/unbind
+	echo > /sys/bus/pci/devices/$1/driver_override
+}
+
+# TAP helpers for shell suites.
+tap_n=0
+tap_fail=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n $*"; }
+notok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); echo "not ok $tap_n $*"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1 # SKIP ${2:-}"; }
+# check NAME CMD...: one TAP line from a command's status.
+check() { n=$1; shift; if "$@" >/tmp/check.out 2>&1; then ok "$n"; else notok "$n"; sed 's/^/# /' /tmp/check.out; fi; }
+
+# run_timed SECONDS CMD...: run CMD in a session of its own, killed after
+# SECONDS; then make sure nothing of that session is left (a killed test's
+# forked children may still hold the device open).
+run_timed() {
+	t=$1; shift
+	rm -f /tmp/run_timed.pgid
+	timeout -s KILL $t sh -c 'echo $$ > /tmp/run_timed.pgid; exec setsid "$@"' sh "$@" </dev/null
+	rc=$?
+	[ $rc = 137 ] && echo "# TIMEOUT: $* ran over ${t}s and was killed"
+	pg=$(cat /tmp/run_timed.pgid 2>/dev/null)
+	n=0
+	while [ -n "$pg" ] && kill -0 -$pg 2>/dev/null && [ $n -lt 10 ]; do
+		kill -KILL -$pg 2>/dev/null
+		sleep 1
+		n=$((n + 1))
+	done
+	return $rc
+}

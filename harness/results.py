@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Turns one VM run's logs into per-case results.
+
+The tests' serial log holds, per test binary and device:
+    RVFIO-BEGIN <suite>/<binary> <device>
+    ... TAP lines (kselftest harness or the project's shell suites) ...
+    RVFIO-END <suite>/<binary> <device> <exit status>
+Every TAP case becomes a row of the TSV (run, driver, binary, device, case,
+pass|fail|skip). A binary that exits non-zero without a failed case, or that
+never reaches its END line, is a failure of its own. The console log is
+checked for kernel splats; each run adds two cases of its own: that the
+guest finished its plan, and that the kernel log is clean.
+"""
+import argparse
+import re
+import sys
+
+SPLATS = [
+    r"WARNING:", r"BUG:", r"Oops", r"KASAN", r"kmemleak", r"UBSAN:",
+    r"general protection fault", r"Kernel panic", r"Call Trace:",
+    r"possible circular locking", r"possible recursive locking",
+    r"inconsistent lock state", r"lockdep", r"blocked for more than",
+    r"rcu_.*detected stall", r"refcount_t:",
+]
+# Lockdep's boot banner mentions lockdep without being a report.
+NOT_SPLATS = [r"Lock dependency validator", r"lockdep: fixing up", r"\.\.\. MAX_LOCKDEP"]
+
+TAP = re.compile(r"^(not ok|ok) +\d+ +(?:- +)?(.*?)\s*$")
+
+
+def parse_tests(path):
+    rows, cur, seen_end, done, notes = [], None, set(), False, []
+    with open(path, errors="replace") as f:
+        lines = [l.rstrip("\r\n").replace("\r", "") for l in f]
+    failed_in_binary = 0
+    for line in lines:
+        m = re.match(r"^RVFIO-BEGIN (\S+) (\S+)", line)
+        if m:
+            cur = (m.group(1), m.group(2))
+            failed_in_binary = 0
+            continue
+        m = re.match(r"^RVFIO-END (\S+) (\S+) (-?\d+)", line)
+        if m and cur:
+            rc = int(m.group(3))
+            seen_end.add(cur)
+            # 4 is kselftest's "skip"; anything else non-zero must show as a failure.
+            if rc not in (0, 4) and failed_in_binary == 0:
+                rows.append((cur[0], cur[1], "(exit status %d)" % rc, "fail"))
+            cur = None
+            continue
+        if line.startswith("RVFIO-DONE"):
+            done = True
+            continue
+        if line.startswith("RVFIO-SUITE-RC"):
+            parts = line.split()
+            if len(parts) >= 3 and parts[2] not in ("0",):
+                notes.append(line)
+            continue
+        if line.startswith("RVFIO-ERROR"):
+            rows.append(("harness", "vm", line, "fail"))
+            continue
+        m = TAP.match(line)
+        if m and cur:
+            desc = m.group(2)
+            skip = re.search(r"#\s*SKIP", desc, re.I)
+            case = re.sub(r"\s*#.*$", "", desc) or desc
+            if m.group(1) == "not ok" and not skip:
+                res = "fail"
+                failed_in_binary += 1
+            elif skip:
+                res = "skip"
+            else:
+                res = "pass"
+            # kselftest_harness prints the binary's own summary as the last
+            # top-level line when there is one plan; keep every case.
+            rows.append((cur[0], cur[1], case, res))
+    if cur and cur not in seen_end:
+        rows.append((cur[0], cur[1], "(did not finish)", "fail"))
+    return rows, done, notes
+
+
+def scan_console(path):
+    bad = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                if any(re.search(p, line) for p in SPLATS) and not any(
+                    re.search(p, line) for p in NOT_SPLATS
+                ):
+                    bad.append(line.rstrip())
+    except FileNotFoundError:
+        bad.append("(no console log)")
+    return bad
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--driver", required=True)
+    ap.add_argument("--qemu-rc", type=int, default=0)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--tests", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+
+    rows, done, notes = parse_tests(a.tests)
+    splats = scan_console(a.console)
+    rows.append(("vm", "vm", "guest finished its plan", "pass" if done else "fail"))
+    rows.append(("vm", "vm", "kernel log has no WARNING/BUG/lockdep/Oops/KASAN/kmemleak report",
+                 "pass" if not splats else "fail"))
+    with open(a.out, "w") as f:
+        for r in rows:
+            f.write("\t".join((a.name, a.driver) + r) + "\n")
+
+    # Per binary and device.
+    summary = {}
+    for binary, dev, case, res in rows:
+        s = summary.setdefault((binary, dev), {"pass": 0, "fail": 0, "skip": 0})
+        s[res] += 1
+    print("== %s (driver %s)" % (a.name, a.driver))
+    for (binary, dev), s in summary.items():
+        print("   %-44s %-8s %3d passed %3d failed %3d skipped" % (binary, dev, s["pass"], s["fail"], s["skip"]))
+    for binary, dev, case, res in rows:
+        if res == "fail":
+            print("   FAIL %s [%s]: %s" % (binary, dev, case))
+    if not done:
+        print("   the guest did not finish (QEMU exit %d): see %s" % (a.qemu_rc, a.console))
+    for n in notes:
+        print("   note: " + n)
+    for s in splats[:20]:
+        print("   console: " + s)
+    sys.exit(1 if any(r[3] == "fail" for r in rows) else 0)
+
+
+if __name__ == "__main__":
+    main()

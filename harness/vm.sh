@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Boots the test VM once and collects what happened.
+#
+#   vm.sh --name NAME --driver c|rust --plan "SUITE..." [--timeout SECONDS] [--shell]
+#
+# QEMU (TCG) q35 with an emulated VT-d IOMMU and the devices vfio-pci is
+# tested on: igb (behind a PCIe root port; SR-IOV, MSI-X, FLR), edu (small
+# MMIO BAR, INTx/MSI) and ivshmem-plain (a 1 GiB 64-bit prefetchable BAR).
+# The kernel console goes to build/logs/NAME.console.log, the tests' output
+# (second serial port) to build/logs/NAME.tests.log; results.py turns the
+# latter into build/results/NAME.tsv and checks the former for splats.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+b=$top/build
+name=run driver=rust plan=run timeout=1800 shell=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--name) name=$2; shift ;;
+	--driver) driver=$2; shift ;;
+	--plan) plan=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--shell) shell=1 ;;
+	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+mkdir -p "$b/logs" "$b/results"
+con=$b/logs/$name.console.log
+tests=$b/logs/$name.tests.log
+
+qemu=$(command -v qemu-system-x86_64)
+append="console=ttyS0,115200 loglevel=6 panic=-1 oops=panic intel_iommu=on iommu=force
+ hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=16 hung_task_panic=0
+ RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$shell"
+# The plan travels as one word; init splits it again.
+qemu_args=(
+	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 4G
+	-nodefaults -no-reboot -display none -vga none
+	-device intel-iommu,intremap=on,caching-mode=on
+	-device pcie-root-port,id=rp1,chassis=1,slot=1
+	-device igb,bus=rp1
+	-device edu
+	-object memory-backend-memfd,id=ivshm,size=1G,share=on
+	-device ivshmem-plain,memdev=ivshm
+	-kernel "$b/obj/arch/x86/boot/bzImage"
+	-initrd "$b/initramfs.cpio.gz"
+	-append "$(echo $append)"
+)
+
+boot() {
+	: > "$con"; : > "$tests"
+	if [ $shell = 1 ] && [ -t 0 ]; then
+		"$qemu" "${qemu_args[@]}" -serial mon:stdio -serial file:"$tests"
+	elif [ $shell = 1 ]; then
+		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio -serial file:"$tests" </dev/null | tee "$con"
+		return "${PIPESTATUS[0]}"
+	else
+		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial file:"$con" -serial file:"$tests" </dev/null
+	fi
+}
+
+start=$(date +%s)
+boot; rc=$?
+# QEMU 10.0.2 TCG sometimes aborts in iotlb_to_section() during a device
+# reset (a QEMU race, not a guest bug): run the VM once more, and say so.
+if [ $rc = 134 ] && grep -q iotlb_to_section "$con" "$tests" 2>/dev/null; then
+	echo "vm.sh: QEMU aborted (iotlb_to_section, a known QEMU race); booting again" | tee -a "$b/logs/$name.reruns"
+	cp "$con" "$con.aborted"; cp "$tests" "$tests.aborted"
+	boot; rc=$?
+fi
+echo "vm.sh: $name: QEMU exit $rc after $(( $(date +%s) - start ))s" >&2
+python3 "$top/harness/results.py" --name "$name" --driver "$driver" --qemu-rc "$rc" \
+	--console "$con" --tests "$tests" --out "$b/results/$name.tsv"
