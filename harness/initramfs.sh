@@ -10,6 +10,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,etc,lib,lib64,rvfio/upstream,rvfio/bin,rvfio/suites}
 
 cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
 cp "$top/harness/guest/init" "$root/init"
 cp "$top/harness/guest/lib.sh" "$root/rvfio/"
 cp "$top"/harness/guest/suites/* "$root/rvfio/suites/"

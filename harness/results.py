@@ -33,11 +33,15 @@ def parse_tests(path):
     with open(path, errors="replace") as f:
         lines = [l.rstrip("\r\n").replace("\r", "") for l in f]
     failed_in_binary = 0
+    cases_in_binary = 0
+    last_comment = ""
     for line in lines:
         m = re.match(r"^RVFIO-BEGIN (\S+) (\S+)", line)
         if m:
             cur = (m.group(1), m.group(2))
             failed_in_binary = 0
+            cases_in_binary = 0
+            last_comment = ""
             continue
         m = re.match(r"^RVFIO-END (\S+) (\S+) (-?\d+)", line)
         if m and cur:
@@ -46,6 +50,9 @@ def parse_tests(path):
             # 4 is kselftest's "skip"; anything else non-zero must show as a failure.
             if rc not in (0, 4) and failed_in_binary == 0:
                 rows.append((cur[0], cur[1], "(exit status %d)" % rc, "fail"))
+            elif rc == 4 and cases_in_binary == 0:
+                # The whole binary skipped itself (kselftest's KSFT_SKIP).
+                rows.append((cur[0], cur[1], "(whole binary skipped: %s)" % last_comment, "skip"))
             cur = None
             continue
         if line.startswith("RVFIO-DONE"):
@@ -60,7 +67,10 @@ def parse_tests(path):
             rows.append(("harness", "vm", line, "fail"))
             continue
         m = TAP.match(line)
+        if cur and not m and line.strip():
+            last_comment = line.strip()[:120]
         if m and cur:
+            cases_in_binary += 1
             desc = m.group(2)
             skip = re.search(r"#\s*SKIP", desc, re.I)
             case = re.sub(r"\s*#.*$", "", desc) or desc

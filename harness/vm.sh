@@ -55,7 +55,8 @@ boot() {
 		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio -serial file:"$tests" </dev/null | tee "$con"
 		return "${PIPESTATUS[0]}"
 	else
-		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial file:"$con" -serial file:"$tests" </dev/null
+		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial file:"$con" -serial file:"$tests" \
+			</dev/null 2>"$b/logs/$name.qemu.log"
 	fi
 }
 
@@ -68,6 +69,7 @@ if [ $rc = 134 ] && grep -q iotlb_to_section "$con" "$tests" 2>/dev/null; then
 	cp "$con" "$con.aborted"; cp "$tests" "$tests.aborted"
 	boot; rc=$?
 fi
+[ $rc = 0 ] || { echo "vm.sh: QEMU's own messages:"; tail -5 "$b/logs/$name.qemu.log"; } >&2
 echo "vm.sh: $name: QEMU exit $rc after $(( $(date +%s) - start ))s" >&2
 python3 "$top/harness/results.py" --name "$name" --driver "$driver" --qemu-rc "$rc" \
 	--console "$con" --tests "$tests" --out "$b/results/$name.tsv"

@@ -66,11 +66,12 @@ check() { n=$1; shift; if "$@" >/tmp/check.out 2>&1; then ok "$n"; else notok "$
 # SECONDS; then make sure nothing of that session is left (a killed test's
 # forked children may still hold the device open).
 run_timed() {
-	t=$1; shift
+	local secs=$1 rc pg n
+	shift
 	rm -f /tmp/run_timed.pgid
-	timeout -s KILL $t sh -c 'echo $$ > /tmp/run_timed.pgid; exec setsid "$@"' sh "$@" </dev/null
+	timeout -s KILL $secs sh -c 'echo $$ > /tmp/run_timed.pgid; exec setsid "$@"' sh "$@" </dev/null
 	rc=$?
-	[ $rc = 137 ] && echo "# TIMEOUT: $* ran over ${t}s and was killed"
+	[ $rc = 137 ] && echo "# TIMEOUT: $* ran over ${secs}s and was killed"
 	pg=$(cat /tmp/run_timed.pgid 2>/dev/null)
 	n=0
 	while [ -n "$pg" ] && kill -0 -$pg 2>/dev/null && [ $n -lt 10 ]; do

@@ -108,9 +108,9 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         })
         .inspect_err(|e| {
             pr_err!(
-                "cannot register PCI driver '{}' ({:?}); is another driver of that name loaded?\n",
+                "cannot register PCI driver '{}' (error {}): is another driver of that name loaded?\n",
                 name,
-                e
+                e.to_errno()
             )
         })
     }
