@@ -8,6 +8,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${RVFIO_CACHE:-$HOME/.cache/rvfio}
 b=$top/build
+
+# One kernel build or VM run at a time (2 cores): wait for the other.
+mkdir -p "$b"
+exec 9>"$b/.busy.lock"
+flock 9
 src=$b/linux        # patched + overlaid source tree
 obj=$b/obj          # Kbuild output
 jobs=${JOBS:-$(nproc)}

@@ -4,8 +4,20 @@
 //!
 //! C header: [`include/linux/vfio.h`](srctree/include/linux/vfio.h)
 //!
-//! This module holds the abstractions a VFIO bus driver written in Rust
-//! needs: for now the PCI driver glue ([`pci`]) that binds devices the way
-//! the C `vfio-pci` driver does, only through `driver_override`.
+//! The abstractions a VFIO bus driver written in Rust needs:
+//!
+//! - [`device`]: the VFIO device, its operations and its registration with
+//!   the VFIO core (`/dev/vfio/$GROUP` and `/dev/vfio/devices/vfioN`);
+//! - [`pci`]: the PCI driver glue that binds devices the way the C
+//!   `vfio-pci` driver does, only through `driver_override`.
 
+pub mod device;
 pub mod pci;
+
+pub use device::{
+    Device,
+    Driver,
+    InfoCaps,
+    Registration,
+    RegionInfo, //
+};

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PCI operations for drivers that hand a device to userspace (VFIO).
+//!
+//! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
+//!
+//! A pass-through driver does what an ordinary driver leaves to the PCI core
+//! or never does: config space accesses on behalf of the user (the "user"
+//! accessors, which respect config-access blocking during resets), function,
+//! slot and bus resets, saving and restoring the whole device state, power
+//! state changes, INTx masking through the command register, and access to
+//! BARs of either kind (memory or I/O port) with the same accessors.
+
+use super::Device;
+use crate::{
+    bindings,
+    device,
+    devres::Devres,
+    error::to_result,
+    prelude::*, //
+};
+use core::ptr::NonNull;
+
+/// Number of standard BARs of a type 0 function.
+pub const STD_NUM_BARS: u32 = 6;
+
+/// Index of the expansion ROM resource.
+pub const ROM_RESOURCE: u32 = 6;
+
+/// Resource flag: the BAR decodes I/O port space.
+pub const RESOURCE_IO: u64 = 0x100;
+/// Resource flag: the BAR decodes memory space.
+pub const RESOURCE_MEM: u64 = 0x200;
+/// Resource flag: the memory BAR is prefetchable.
+pub const RESOURCE_PREFETCH: u64 = 0x2000;
+/// Resource flag: the memory BAR is 64-bit.
+pub const RESOURCE_MEM_64: u64 = 0x0010_0000;
+
+/// A PCI power state (C's `pci_power_t`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(i32)]
+pub enum PowerState {
+    /// Fully on.
+    D0 = 0,
+    /// Light sleep.
+    D1 = 1,
+    /// Deeper sleep.
+    D2 = 2,
+    /// Off, but config space reachable.
+    D3Hot = 3,
+}
+
+/// Config space accesses done on behalf of userspace, and device properties.
+///
+/// The accessors go through `pci_user_{read,write}_config_*`, which wait while config access is
+/// blocked (during a reset) and fail for a disconnected device; errors come back as errno, like
+/// the C functions return them.
+impl<Ctx: device::DeviceContext> Device<Ctx> {
+    /// Reads a byte of config space for the user.
+    pub fn user_read_config_u8(&self, off: u16) -> Result<u8> {
+        let mut v = 0u8;
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `v` is a valid output.
+        to_result(unsafe {
+            bindings::pci_user_read_config_byte(self.as_raw(), off.into(), &mut v)
+        })?;
+        Ok(v)
+    }
+
+    /// Reads a little-endian word of config space for the user; `off` must be 2-aligned.
+    pub fn user_read_config_u16(&self, off: u16) -> Result<u16> {
+        let mut v = 0u16;
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `v` is a valid output.
+        to_result(unsafe {
+            bindings::pci_user_read_config_word(self.as_raw(), off.into(), &mut v)
+        })?;
+        Ok(v)
+    }
+
+    /// Reads a little-endian dword of config space for the user; `off` must be 4-aligned.
+    pub fn user_read_config_u32(&self, off: u16) -> Result<u32> {
+        let mut v = 0u32;
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `v` is a valid output.
+        to_result(unsafe {
+            bindings::pci_user_read_config_dword(self.as_raw(), off.into(), &mut v)
+        })?;
+        Ok(v)
+    }
+
+    /// Writes a byte of config space for the user.
+    pub fn user_write_config_u8(&self, off: u16, v: u8) -> Result {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        to_result(unsafe { bindings::pci_user_write_config_byte(self.as_raw(), off.into(), v) })
+    }
+
+    /// Writes a word of config space for the user; `off` must be 2-aligned.
+    pub fn user_write_config_u16(&self, off: u16, v: u16) -> Result {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        to_result(unsafe { bindings::pci_user_write_config_word(self.as_raw(), off.into(), v) })
+    }
+
+    /// Writes a dword of config space for the user; `off` must be 4-aligned.
+    pub fn user_write_config_u32(&self, off: u16, v: u32) -> Result {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        to_result(unsafe {
+            bindings::pci_user_write_config_dword(self.as_raw(), off.into(), v)
+        })
+    }
+
+    /// Returns the header type (`PCI_HEADER_TYPE_*`, without the multi-function bit).
+    pub fn hdr_type(&self) -> u8 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).hdr_type }
+    }
+
+    /// Returns the size of the function's config space: 256 or 4096 bytes.
+    pub fn cfg_size(&self) -> u16 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let size = unsafe { (*self.as_raw()).cfg_size };
+        // CAST: `cfg_size` is 256 or 4096.
+        size as u16
+    }
+
+    /// Returns whether the function is an SR-IOV virtual function.
+    pub fn is_virtfn(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).is_virtfn() != 0 }
+    }
+
+    /// Returns whether the function is PCI Express.
+    pub fn is_pcie(&self) -> bool {
+        self.pcie_cap() != 0
+    }
+
+    /// Returns the offset of the PCI Express capability, or 0.
+    pub fn pcie_cap(&self) -> u8 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).pcie_cap }
+    }
+
+    /// Returns the offset of the MSI capability, or 0.
+    pub fn msi_cap(&self) -> u8 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).msi_cap }
+    }
+
+    /// Returns the offset of the MSI-X capability, or 0.
+    pub fn msix_cap(&self) -> u8 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).msix_cap }
+    }
+
+    /// Returns the legacy interrupt pin (1 = INTA .. 4 = INTD), or 0 if none.
+    pub fn interrupt_pin(&self) -> u8 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).pin }
+    }
+
+    /// Returns the IRQ number the legacy interrupt is routed to, or 0.
+    pub fn irq(&self) -> u32 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).irq }
+    }
+
+    /// Returns whether INTx can be masked through the command register (PCI 2.3).
+    pub fn intx_mask_supported(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).broken_intx_masking() == 0 }
+    }
+
+    /// Returns whether the BARs must not be mapped (a quirk of some devices).
+    pub fn non_mappable_bars(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).non_mappable_bars() != 0 }
+    }
+
+    /// Returns the `IORESOURCE_*` flags of resource `bar` (0 for an index out of range).
+    pub fn resource_flags(&self, bar: u32) -> u64 {
+        let Ok(i) = usize::try_from(bar) else {
+            return 0;
+        };
+        if bar >= bindings::PCI_NUM_RESOURCES {
+            return 0;
+        }
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `i` is in bounds.
+        let flags = unsafe { (*self.as_raw()).resource[i].flags };
+        // CAST: `unsigned long` is 64 bits on every architecture VFIO PCI supports.
+        flags as u64
+    }
+
+    /// Returns the offset of standard capability `cap` in config space, if present.
+    pub fn find_capability(&self, cap: u8) -> Option<u8> {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let pos = unsafe { bindings::pci_find_capability(self.as_raw(), cap.into()) };
+        (pos != 0).then_some(pos)
+    }
+
+    /// Returns the offset of extended capability `cap` in config space, if present.
+    pub fn find_ext_capability(&self, cap: u16) -> Option<u16> {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let pos = unsafe { bindings::pci_find_ext_capability(self.as_raw(), cap.into()) };
+        (pos != 0).then_some(pos)
+    }
+
+    /// Returns the number of enabled SR-IOV virtual functions.
+    pub fn num_vf(&self) -> u32 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let n = unsafe { bindings::pci_num_vf(self.as_raw()) };
+        n.try_into().unwrap_or(0)
+    }
+
+    /// Returns whether the function sits on a root bus (no bridge above it).
+    pub fn on_root_bus(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, whose `bus` is valid.
+        unsafe { (*(*self.as_raw()).bus).self_.is_null() }
+    }
+
+    /// Returns an identifier of the function's bus, for grouping (never dereferenced).
+    pub fn bus_id(&self) -> *const c_void {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).bus.cast_const().cast() }
+    }
+
+    /// Returns an identifier of the function's hot-plug slot, if it has one.
+    pub fn slot_id(&self) -> Option<*const c_void> {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let slot = unsafe { (*self.as_raw()).slot };
+        (!slot.is_null()).then_some(slot.cast_const().cast())
+    }
+
+    /// Returns whether a slot reset of the function's slot is possible.
+    pub fn can_reset_slot(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; a NULL slot is allowed.
+        unsafe { bindings::pci_probe_reset_slot((*self.as_raw()).slot) == 0 }
+    }
+
+    /// Returns whether a secondary bus reset of the function's bus is possible.
+    pub fn can_reset_bus(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, whose `bus` is valid.
+        unsafe { bindings::pci_probe_reset_bus((*self.as_raw()).bus) == 0 }
+    }
+}
+
+/// A saved copy of the device's whole state (`struct pci_saved_state`).
+///
+/// # Invariants
+///
+/// `ptr` comes from `pci_store_saved_state` and is owned by this object.
+pub struct SavedState {
+    ptr: NonNull<bindings::pci_saved_state>,
+}
+
+// SAFETY: The saved state is a plain kernel allocation, usable from any thread.
+unsafe impl Send for SavedState {}
+// SAFETY: `&SavedState` allows nothing.
+unsafe impl Sync for SavedState {}
+
+impl Drop for SavedState {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` is owned by `self` (type invariant); it is a `kmalloc` allocation.
+        unsafe { bindings::kfree(self.ptr.as_ptr().cast()) };
+    }
+}
+
+impl Device<device::Bound> {
+    /// Enables the device (`pci_enable_device`): wakes it up and turns on I/O and memory.
+    pub fn enable_device(&self) -> Result {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        to_result(unsafe { bindings::pci_enable_device(self.as_raw()) })
+    }
+
+    /// Disables the device (`pci_disable_device`), balancing [`Device::enable_device`].
+    pub fn disable_device(&self) {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        unsafe { bindings::pci_disable_device(self.as_raw()) }
+    }
+
+    /// Clears bus mastering.
+    pub fn clear_master(&self) {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        unsafe { bindings::pci_clear_master(self.as_raw()) }
+    }
+
+    /// Enables or disables INTx through the command register.
+    pub fn intx(&self, enable: bool) {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        unsafe { bindings::pci_intx(self.as_raw(), enable.into()) }
+    }
+
+    /// Resets the function if nothing else holds its lock (`pci_try_reset_function`).
+    ///
+    /// Fails with `EAGAIN` if the device lock is contended, `ENOTTY` if no reset method works.
+    pub fn try_reset_function(&self) -> Result {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        to_result(unsafe { bindings::pci_try_reset_function(self.as_raw()) })
+    }
+
+    /// Resets the slot or bus of the function, and every function below it (`pci_reset_bus`).
+    pub fn reset_bus(&self) -> Result {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        to_result(unsafe { bindings::pci_reset_bus(self.as_raw()) })
+    }
+
+    /// Saves the device's state into the PCI core (`pci_save_state`).
+    pub fn save_state(&self) {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        unsafe { bindings::pci_save_state(self.as_raw()) };
+    }
+
+    /// Restores the state last saved into the PCI core (`pci_restore_state`).
+    pub fn restore_state(&self) {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        unsafe { bindings::pci_restore_state(self.as_raw()) }
+    }
+
+    /// Copies the state saved in the PCI core out, to be loaded back later.
+    pub fn store_saved_state(&self) -> Option<SavedState> {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        let ptr = unsafe { bindings::pci_store_saved_state(self.as_raw()) };
+        // INVARIANT: The new allocation is owned by the returned object.
+        NonNull::new(ptr).map(|ptr| SavedState { ptr })
+    }
+
+    /// Loads `state` back into the PCI core (to be applied by [`Device::restore_state`]).
+    pub fn load_saved_state(&self, state: SavedState) -> Result {
+        let mut ptr = state.ptr.as_ptr();
+        core::mem::forget(state);
+        // SAFETY: `ptr` is owned (it came from `SavedState`); the function frees it and sets
+        // it to NULL, whatever it returns.
+        to_result(unsafe { bindings::pci_load_and_free_saved_state(self.as_raw(), &mut ptr) })
+    }
+
+    /// Sets the power state (`pci_set_power_state`).
+    pub fn set_power_state(&self, state: PowerState) -> Result {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        to_result(unsafe { bindings::pci_set_power_state(self.as_raw(), state as i32) })
+    }
+
+    /// Requests BAR `bar` for the caller and maps it, memory or I/O port alike.
+    ///
+    /// The mapping is released when the returned object is dropped or, at the latest, when the
+    /// device is unbound.
+    pub fn map_bar(&self, bar: u32, name: &'static CStr) -> Result<Devres<IoMapping>> {
+        if bar >= STD_NUM_BARS {
+            return Err(EINVAL);
+        }
+        let len = self.resource_len(bar)?;
+        if len == 0 {
+            return Err(ENODEV);
+        }
+        let mask = 1i32 << bar;
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`; `name` is static.
+        let ret = unsafe {
+            bindings::pci_request_selected_regions(self.as_raw(), mask, name.as_char_ptr())
+        };
+        if ret != 0 {
+            return Err(EBUSY);
+        }
+        // CAST: `bar` is below `STD_NUM_BARS`.
+        let index = bar as i32;
+        // SAFETY: The region is requested; `bar` is a valid standard BAR.
+        let addr = unsafe { bindings::pci_iomap(self.as_raw(), index, 0) };
+        let Some(addr) = NonNull::new(addr) else {
+            // SAFETY: Requested just above.
+            unsafe { bindings::pci_release_selected_regions(self.as_raw(), mask) };
+            return Err(ENOMEM);
+        };
+        // INVARIANT: Requested and mapped above; `len` is the resource's length.
+        let map = IoMapping {
+            pdev: self.as_raw(),
+            addr,
+            len: len.try_into()?,
+            bar,
+        };
+        Devres::new(self.as_ref(), map)
+    }
+}
+
+/// A requested and mapped BAR, memory or I/O port, accessed with `ioread*`/`iowrite*`.
+///
+/// # Invariants
+///
+/// `addr` is the `pci_iomap` cookie of BAR `bar` of `pdev`, covering `len` bytes, and the
+/// region is requested; both are undone by `Drop`, which `Devres` runs no later than the
+/// unbinding of `pdev`.
+pub struct IoMapping {
+    pdev: *mut bindings::pci_dev,
+    addr: NonNull<c_void>,
+    len: usize,
+    bar: u32,
+}
+
+// SAFETY: The mapping is a cookie usable from any thread.
+unsafe impl Send for IoMapping {}
+// SAFETY: `ioread*`/`iowrite*` may be called concurrently; device-level ordering is the user's.
+unsafe impl Sync for IoMapping {}
+
+macro_rules! io_accessors {
+    ($(($read:ident, $write:ident, $ty:ty, $cread:ident, $cwrite:ident)),* $(,)?) => {
+        $(
+            #[doc = concat!("Reads a `", stringify!($ty), "` at `off` (little-endian device).")]
+            pub fn $read(&self, off: usize) -> Result<$ty> {
+                let p = self.at(off, size_of::<$ty>())?;
+                // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
+                Ok(unsafe { bindings::$cread(p) })
+            }
+
+            #[doc = concat!("Writes a `", stringify!($ty), "` at `off` (little-endian device).")]
+            pub fn $write(&self, v: $ty, off: usize) -> Result {
+                let p = self.at(off, size_of::<$ty>())?;
+                // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
+                unsafe { bindings::$cwrite(v, p) };
+                Ok(())
+            }
+        )*
+    };
+}
+
+impl IoMapping {
+    /// Returns the mapped length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns whether the mapping is empty (never: BARs have a size).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Returns the BAR index.
+    pub fn bar(&self) -> u32 {
+        self.bar
+    }
+
+    fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
+        if off % size != 0 || off.checked_add(size).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        // SAFETY: `off + size <= len`: the result stays inside the mapping.
+        Ok(unsafe { self.addr.as_ptr().cast::<u8>().add(off).cast() })
+    }
+
+    io_accessors!(
+        (read8, write8, u8, ioread8, iowrite8),
+        (read16, write16, u16, ioread16, iowrite16),
+        (read32, write32, u32, ioread32, iowrite32),
+    );
+}
+
+impl Drop for IoMapping {
+    fn drop(&mut self) {
+        // SAFETY: Mapped and requested, by the type invariants; the device is still bound
+        // (`Devres` drops the mapping no later than unbind).
+        unsafe {
+            bindings::pci_iounmap(self.pdev, self.addr.as_ptr());
+            bindings::pci_release_selected_regions(self.pdev, 1 << self.bar);
+        }
+    }
+}

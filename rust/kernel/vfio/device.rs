@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! VFIO devices: the object a VFIO bus driver registers with the VFIO core.
+//!
+//! C header: [`include/linux/vfio.h`](srctree/include/linux/vfio.h)
+//!
+//! A [`Device`] embeds the C `struct vfio_device` and the driver's data in
+//! one allocation made by the VFIO core. Its lifetime is the reference count
+//! of the embedded `struct device` ([`ARef`]), independent of the binding of
+//! the parent (bus) device; [`Registration`] makes it visible to userspace
+//! (`/dev/vfio/$GROUP`, `/dev/vfio/devices/vfioN`) and, when dropped, waits
+//! for every user to close it.
+//!
+//! The VFIO core calls the driver's [`Driver`] methods only between
+//! registration and unregistration, and unregistration happens before the
+//! parent is unbound; that is why those methods are handed the parent as a
+//! `&device::Device<Bound>`.
+
+use crate::{
+    bindings,
+    device::{
+        self,
+        Bound, //
+    },
+    error::{
+        from_err_ptr,
+        from_result,
+        to_result, //
+    },
+    prelude::*,
+    sync::aref::{
+        ARef,
+        AlwaysRefCounted, //
+    },
+    types::Opaque,
+    uaccess::{
+        UserPtr,
+        UserSlice,
+        UserSliceReader,
+        UserSliceWriter, //
+    },
+};
+use core::{
+    marker::PhantomData,
+    mem::offset_of,
+    ops::Deref,
+    ptr::NonNull, //
+};
+
+/// The region information userspace asked for with `VFIO_DEVICE_GET_REGION_INFO`.
+pub type RegionInfo = bindings::vfio_region_info;
+
+/// The operations of a VFIO device, implemented by its driver.
+///
+/// Every method runs while the device is registered, so its parent is bound (see the
+/// [module documentation](self)); the VFIO core serialises `open_device` and `close_device`
+/// with the device set's lock.
+#[vtable]
+pub trait Driver: Sized + 'static {
+    /// The driver's data, embedded in the [`Device`].
+    type Data: Send + Sync;
+
+    /// The driver's name, for the VFIO core (`vfio_device_ops.name`).
+    const NAME: &'static CStr;
+
+    /// Whether the device does DMA through the IOMMU of its parent: the VFIO core's iommufd
+    /// "physical" bind and attach helpers are used.
+    const PHYSICAL_IOMMUFD: bool = true;
+
+    /// Called when userspace opens the device for the first time.
+    fn open_device(dev: &Device<Self>, parent: &device::Device<Bound>) -> Result {
+        let _ = (dev, parent);
+        Ok(())
+    }
+
+    /// Called when the last user closes the device.
+    fn close_device(dev: &Device<Self>, parent: &device::Device<Bound>) {
+        let _ = (dev, parent);
+    }
+
+    /// `read()` on the device file at `*offset`; advances `*offset` by what was read.
+    fn read(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _buf: UserSliceWriter,
+        _offset: &mut i64,
+    ) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `write()` on the device file at `*offset`; advances `*offset` by what was written.
+    fn write(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _buf: UserSliceReader,
+        _offset: &mut i64,
+    ) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A device ioctl the VFIO core does not handle itself.
+    fn ioctl(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _cmd: u32,
+        _arg: UserPtr,
+    ) -> Result<isize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Fills in `info` for region `info.index` (`VFIO_DEVICE_GET_REGION_INFO`); the VFIO core
+    /// copies the arguments in and out and appends `caps`.
+    fn region_info(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _info: &mut RegionInfo,
+        _caps: &mut InfoCaps<'_>,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `VFIO_DEVICE_FEATURE`: `flags` and the user buffer after the header, `argsz` long.
+    fn device_feature(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _flags: u32,
+        _arg: UserPtr,
+        _argsz: usize,
+    ) -> Result<isize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The VFIO core asks the user to release the device (it is being unbound); `count` is the
+    /// number of times it asked so far.
+    fn request(_dev: &Device<Self>, _parent: &device::Device<Bound>, _count: u32) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A capability chain being built for an info ioctl (`struct vfio_info_cap`).
+///
+/// # Invariants
+///
+/// `caps` points to a valid `struct vfio_info_cap` owned by the VFIO core for `'a`.
+pub struct InfoCaps<'a> {
+    caps: *mut bindings::vfio_info_cap,
+    _p: PhantomData<&'a mut bindings::vfio_info_cap>,
+}
+
+impl InfoCaps<'_> {
+    /// Appends a capability with the given `id` and `version` whose body (what follows the
+    /// `struct vfio_info_cap_header`) is `body`.
+    pub fn add(&mut self, id: u16, version: u16, body: &[u8]) -> Result {
+        let hdr = size_of::<bindings::vfio_info_cap_header>();
+        // SAFETY: `self.caps` is valid (type invariant); the VFIO core reallocates its buffer.
+        let h = from_err_ptr(unsafe {
+            bindings::vfio_info_cap_add(self.caps, hdr + body.len(), id, version)
+        })?;
+        // SAFETY: `vfio_info_cap_add` returned a header followed by `body.len()` bytes of
+        // room, inside the chain's buffer, which nothing else accesses meanwhile.
+        unsafe {
+            core::ptr::copy_nonoverlapping(body.as_ptr(), h.cast::<u8>().add(hdr), body.len())
+        };
+        Ok(())
+    }
+}
+
+/// A VFIO device with driver data `T::Data`.
+///
+/// # Invariants
+///
+/// - `vdev` was allocated by `_vfio_alloc_device` with the size of `Self`, at offset 0 (the
+///   VFIO core frees the whole object with `kvfree` on the last reference).
+/// - Once an `ARef<Device<T>>` exists, `data` is initialised and `vdev.ops` is
+///   `DeviceVTable::<T>::VTABLE`, whose `release` drops `data`.
+#[repr(C)]
+#[pin_data]
+pub struct Device<T: Driver> {
+    vdev: Opaque<bindings::vfio_device>,
+    #[pin]
+    data: T::Data,
+}
+
+// SAFETY: The VFIO core may use and release the device from any thread; `T::Data` is
+// `Send + Sync`.
+unsafe impl<T: Driver> Send for Device<T> {}
+// SAFETY: All shared access goes through `&T::Data`, which is `Sync`, or through the VFIO
+// core's own locking.
+unsafe impl<T: Driver> Sync for Device<T> {}
+
+impl<T: Driver> Device<T> {
+    /// Allocates a VFIO device for `parent`, with its data initialised by `data`.
+    ///
+    /// The device is not yet visible to userspace: see [`Registration`].
+    pub fn new(
+        parent: &device::Device<Bound>,
+        data: impl PinInit<T::Data, Error>,
+    ) -> Result<ARef<Self>> {
+        // SAFETY: `ALLOC_VTABLE` is static; `parent` is a valid device; the size covers `Self`,
+        // whose `vdev` is at offset 0 (`repr(C)`, first field).
+        let vdev = from_err_ptr(unsafe {
+            bindings::_vfio_alloc_device(
+                size_of::<Self>(),
+                parent.as_raw(),
+                &DeviceVTable::<T>::ALLOC_VTABLE,
+            )
+        })?;
+        let this = vdev.cast::<Self>();
+
+        // SAFETY: `this` points to a zeroed allocation of `size_of::<Self>()` bytes that nothing
+        // else uses yet; `data` is not initialised, so it is only written.
+        let data_slot = unsafe { &raw mut (*this).data };
+        // SAFETY: `data_slot` is valid for writes and pinned: the object never moves.
+        if let Err(e) = unsafe { data.__pinned_init(data_slot) } {
+            // SAFETY: `vdev` holds the initial reference from `_vfio_alloc_device`; with
+            // `ALLOC_VTABLE` (no `release`) the VFIO core frees the memory without touching
+            // the uninitialised data.
+            unsafe { bindings::put_device(&raw mut (*vdev).device) };
+            return Err(e);
+        }
+
+        // SAFETY: The data is initialised; from now on `release` may drop it. Nothing else has
+        // seen `vdev` yet.
+        unsafe { (*vdev).ops = &DeviceVTable::<T>::VTABLE };
+
+        // INVARIANT: Allocated by `_vfio_alloc_device`, data initialised, real vtable installed.
+        // SAFETY: `this` is non-null and holds the initial reference, which the `ARef` now owns.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(this)) })
+    }
+
+    /// Returns the raw `struct vfio_device`.
+    pub fn as_raw(&self) -> *mut bindings::vfio_device {
+        self.vdev.get()
+    }
+
+    /// Returns the parent (bus) device.
+    pub fn parent(&self) -> &device::Device {
+        // SAFETY: `vdev.dev` was set by `_vfio_alloc_device` to the parent, which the VFIO
+        // device holds a reference to for its whole life.
+        unsafe { device::Device::from_raw((*self.as_raw()).dev) }
+    }
+
+    /// Puts the device into the device set identified by `set_id`: the devices that must be
+    /// reset together (for PCI: the slot or bus). Must be called before registration.
+    ///
+    /// `set_id` is only compared, never dereferenced.
+    pub fn assign_device_set(&self, set_id: *const c_void) -> Result {
+        // SAFETY: The device is valid; the VFIO core only uses `set_id` as a key.
+        to_result(unsafe { bindings::vfio_assign_device_set(self.as_raw(), set_id.cast_mut()) })
+    }
+
+    /// Returns the [`Device`] of the same driver that the device set of `self` holds for
+    /// `dev`, if any.
+    ///
+    /// The caller must hold the device set's lock (as `open_device` and `close_device` do) for
+    /// the answer to stay true.
+    pub fn find_in_device_set(&self, dev: &device::Device) -> Option<&Device<T>> {
+        // SAFETY: `self` is valid, so is its `dev_set` (assigned before registration).
+        let found = unsafe {
+            bindings::vfio_find_device_in_devset((*self.as_raw()).dev_set, dev.as_raw())
+        };
+        if found.is_null() {
+            return None;
+        }
+        // SAFETY: `found` is a valid device of the set.
+        let ops = unsafe { (*found).ops };
+        if !core::ptr::eq(ops, &DeviceVTable::<T>::VTABLE) {
+            return None;
+        }
+        // SAFETY: Its ops are `T`'s, so it was created by `Device::<T>::new` (type invariants);
+        // it lives as long as it is in the set, which outlives `&self`'s use by the caller.
+        Some(unsafe { &*found.cast::<Device<T>>() })
+    }
+
+    /// Returns the number of open devices in the device set of `self`.
+    pub fn device_set_open_count(&self) -> u32 {
+        // SAFETY: `self` is valid, so is its `dev_set`.
+        unsafe { bindings::vfio_device_set_open_count((*self.as_raw()).dev_set) }
+    }
+
+    /// Returns the parent as a bound device.
+    ///
+    /// # Safety
+    ///
+    /// The parent must be bound to its driver for the lifetime of the returned reference.
+    unsafe fn parent_bound(&self) -> &device::Device<Bound> {
+        let dev: *const device::Device = self.parent();
+        // SAFETY: The caller guarantees the parent is bound; `Device<Bound>` has the same
+        // layout as `Device`.
+        unsafe { &*dev.cast::<device::Device<Bound>>() }
+    }
+
+    /// # Safety
+    ///
+    /// `vdev` must be a device created by [`Device::<T>::new`], valid for `'a`.
+    unsafe fn from_raw<'a>(vdev: *mut bindings::vfio_device) -> &'a Self {
+        // SAFETY: `vdev` is at offset 0 of a `Device<T>`, by the safety requirements.
+        unsafe { &*vdev.cast::<Self>() }
+    }
+}
+
+impl<T: Driver> Deref for Device<T> {
+    type Target = T::Data;
+
+    fn deref(&self) -> &T::Data {
+        &self.data
+    }
+}
+
+// SAFETY: The reference count is that of the embedded `struct device`; the VFIO core frees the
+// object (after `release`) when it reaches zero.
+unsafe impl<T: Driver> AlwaysRefCounted for Device<T> {
+    fn inc_ref(&self) {
+        // SAFETY: The existence of `&self` means the count is non-zero.
+        unsafe { bindings::get_device(&raw mut (*self.as_raw()).device) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns one reference.
+        unsafe { bindings::put_device(&raw mut (*obj.as_ref().as_raw()).device) };
+    }
+}
+
+/// A registered VFIO device: userspace can open it until this is dropped.
+///
+/// Dropping it unregisters the device, which waits until every user has closed it (the VFIO
+/// core asks them through [`Driver::request`]).
+///
+/// # Invariants
+///
+/// `dev` was registered with `vfio_register_group_dev` and not yet unregistered.
+pub struct Registration<T: Driver> {
+    dev: ARef<Device<T>>,
+}
+
+impl<T: Driver> Registration<T> {
+    /// Registers `dev` with the VFIO core, through its IOMMU group and the iommufd cdev.
+    ///
+    /// `parent` must be the device's parent, bound: the registration must be dropped before
+    /// the parent's driver is unbound (keep it in the parent's driver data).
+    pub fn new(dev: ARef<Device<T>>, parent: &device::Device<Bound>) -> Result<Self> {
+        if !core::ptr::eq(dev.parent(), &**parent) {
+            return Err(EINVAL);
+        }
+        // SAFETY: `dev` is a fully initialised VFIO device.
+        to_result(unsafe { bindings::vfio_register_group_dev(dev.as_raw()) })?;
+        // INVARIANT: Registered just above.
+        Ok(Self { dev })
+    }
+
+    /// Returns the registered device.
+    pub fn device(&self) -> &ARef<Device<T>> {
+        &self.dev
+    }
+}
+
+impl<T: Driver> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: The device is registered (type invariant). This waits for all users.
+        unsafe { bindings::vfio_unregister_group_dev(self.dev.as_raw()) };
+    }
+}
+
+/// The `struct vfio_device_ops` of a [`Driver`], with its trampolines.
+struct DeviceVTable<T: Driver>(PhantomData<T>);
+
+impl<T: Driver> DeviceVTable<T> {
+    /// Used between allocation and the initialisation of the data: nothing to release.
+    const ALLOC_VTABLE: bindings::vfio_device_ops = bindings::vfio_device_ops {
+        name: T::NAME.as_char_ptr().cast_mut(),
+        ..pin_init::zeroed()
+    };
+
+    const VTABLE: bindings::vfio_device_ops = bindings::vfio_device_ops {
+        name: T::NAME.as_char_ptr().cast_mut(),
+        release: Some(Self::release),
+        bind_iommufd: if T::PHYSICAL_IOMMUFD {
+            Some(bindings::vfio_iommufd_physical_bind)
+        } else {
+            None
+        },
+        unbind_iommufd: if T::PHYSICAL_IOMMUFD {
+            Some(bindings::vfio_iommufd_physical_unbind)
+        } else {
+            None
+        },
+        attach_ioas: if T::PHYSICAL_IOMMUFD {
+            Some(bindings::vfio_iommufd_physical_attach_ioas)
+        } else {
+            None
+        },
+        detach_ioas: if T::PHYSICAL_IOMMUFD {
+            Some(bindings::vfio_iommufd_physical_detach_ioas)
+        } else {
+            None
+        },
+        pasid_attach_ioas: if T::PHYSICAL_IOMMUFD {
+            Some(bindings::vfio_iommufd_physical_pasid_attach_ioas)
+        } else {
+            None
+        },
+        pasid_detach_ioas: if T::PHYSICAL_IOMMUFD {
+            Some(bindings::vfio_iommufd_physical_pasid_detach_ioas)
+        } else {
+            None
+        },
+        open_device: Some(Self::open_device),
+        close_device: Some(Self::close_device),
+        read: if T::HAS_READ { Some(Self::read) } else { None },
+        write: if T::HAS_WRITE { Some(Self::write) } else { None },
+        ioctl: if T::HAS_IOCTL { Some(Self::ioctl) } else { None },
+        get_region_info_caps: if T::HAS_REGION_INFO {
+            Some(Self::region_info)
+        } else {
+            None
+        },
+        device_feature: if T::HAS_DEVICE_FEATURE {
+            Some(Self::device_feature)
+        } else {
+            None
+        },
+        request: if T::HAS_REQUEST {
+            Some(Self::request)
+        } else {
+            None
+        },
+        ..pin_init::zeroed()
+    };
+
+    /// # Safety
+    ///
+    /// Called by the VFIO core with the last reference to a device created by
+    /// [`Device::<T>::new`] gone.
+    unsafe extern "C" fn release(vdev: *mut bindings::vfio_device) {
+        let this = vdev.cast::<Device<T>>();
+        // SAFETY: The data was initialised (the real vtable is only installed after that) and
+        // no reference to the device is left; the core frees the memory after this returns.
+        unsafe { core::ptr::drop_in_place(&raw mut (*this).data) };
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFIO core on a registered device of this driver (so its parent is bound).
+    unsafe fn both<'a>(vdev: *mut bindings::vfio_device) -> (&'a Device<T>, &'a device::Device<Bound>) {
+        // SAFETY: By the safety requirements, `vdev` is one of ours and registered, hence valid
+        // and its parent bound for the duration of the callback.
+        unsafe {
+            let dev = Device::<T>::from_raw(vdev);
+            (dev, dev.parent_bound())
+        }
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`].
+    unsafe extern "C" fn open_device(vdev: *mut bindings::vfio_device) -> c_int {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        from_result(|| T::open_device(dev, parent).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`].
+    unsafe extern "C" fn close_device(vdev: *mut bindings::vfio_device) {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        T::close_device(dev, parent)
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `buf` is a user pointer, `ppos` valid.
+    unsafe extern "C" fn read(
+        vdev: *mut bindings::vfio_device,
+        buf: *mut c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        let user = UserSlice::new(UserPtr::from_ptr(buf.cast()), count).writer();
+        // SAFETY: The VFIO core passes the file position, valid during the call.
+        let pos = unsafe { &mut *ppos };
+        match T::read(dev, parent, user, pos) {
+            // CAST: At most `count`, which came from a `ssize_t`-bounded `read()` length.
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `buf` is a user pointer, `ppos` valid.
+    unsafe extern "C" fn write(
+        vdev: *mut bindings::vfio_device,
+        buf: *const c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        let user = UserSlice::new(UserPtr::from_ptr(buf.cast_mut().cast()), count).reader();
+        // SAFETY: The VFIO core passes the file position, valid during the call.
+        let pos = unsafe { &mut *ppos };
+        match T::write(dev, parent, user, pos) {
+            // CAST: At most `count`, which came from a `ssize_t`-bounded `write()` length.
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`].
+    unsafe extern "C" fn ioctl(
+        vdev: *mut bindings::vfio_device,
+        cmd: c_uint,
+        arg: c_ulong,
+    ) -> c_long {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        // CAST: `unsigned long` and `usize` have the same size in the kernel.
+        let arg = UserPtr::from_addr(arg as usize);
+        match T::ioctl(dev, parent, cmd, arg) {
+            // CAST: `isize` and `long` have the same size in the kernel.
+            Ok(n) => n as c_long,
+            Err(e) => e.to_errno().into(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `info` and `caps` valid for the call.
+    unsafe extern "C" fn region_info(
+        vdev: *mut bindings::vfio_device,
+        info: *mut bindings::vfio_region_info,
+        caps: *mut bindings::vfio_info_cap,
+    ) -> c_int {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        // SAFETY: The VFIO core passes its own copy of the arguments, valid during the call.
+        let info = unsafe { &mut *info };
+        // INVARIANT: `caps` is the core's chain, valid during the call.
+        let mut caps = InfoCaps {
+            caps,
+            _p: PhantomData,
+        };
+        from_result(|| T::region_info(dev, parent, info, &mut caps).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`].
+    unsafe extern "C" fn device_feature(
+        vdev: *mut bindings::vfio_device,
+        flags: u32,
+        arg: *mut c_void,
+        argsz: usize,
+    ) -> c_int {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        from_result(|| {
+            let n = T::device_feature(dev, parent, flags, UserPtr::from_ptr(arg), argsz)?;
+            c_int::try_from(n).map_err(|_| EINVAL)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`].
+    unsafe extern "C" fn request(vdev: *mut bindings::vfio_device, count: c_uint) {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        T::request(dev, parent, count)
+    }
+}
+
+// Keep the layout assumption next to the code that relies on it.
+const _: () = assert!(offset_of!(Device<NoDriver>, vdev) == 0);
+
+/// A driver used only to check the layout of [`Device`] at compile time.
+struct NoDriver;
+
+#[vtable]
+impl Driver for NoDriver {
+    type Data = ();
+    const NAME: &'static CStr = c"none";
+}
