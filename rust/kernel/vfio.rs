@@ -9,10 +9,12 @@
 //! - [`device`]: the VFIO device, its operations and its registration with
 //!   the VFIO core (`/dev/vfio/$GROUP` and `/dev/vfio/devices/vfioN`);
 //! - [`pci`]: the PCI driver glue that binds devices the way the C
-//!   `vfio-pci` driver does, only through `driver_override`.
+//!   `vfio-pci` driver does, only through `driver_override`;
+//! - [`uapi`]: ioctl numbers and user copies of the uapi structs.
 
 pub mod device;
 pub mod pci;
+pub mod uapi;
 
 pub use device::{
     Device,

@@ -394,8 +394,8 @@ unsafe impl Send for IoMapping {}
 // SAFETY: `ioread*`/`iowrite*` may be called concurrently; device-level ordering is the user's.
 unsafe impl Sync for IoMapping {}
 
-macro_rules! io_accessors {
-    ($(($read:ident, $write:ident, $ty:ty, $cread:ident, $cwrite:ident)),* $(,)?) => {
+macro_rules! io_read_accessors {
+    ($(($read:ident, $ty:ty, $cread:ident)),* $(,)?) => {
         $(
             #[doc = concat!("Reads a `", stringify!($ty), "` at `off` (little-endian device).")]
             pub fn $read(&self, off: usize) -> Result<$ty> {
@@ -403,7 +403,13 @@ macro_rules! io_accessors {
                 // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
                 Ok(unsafe { bindings::$cread(p) })
             }
+        )*
+    };
+}
 
+macro_rules! io_write_accessors {
+    ($(($write:ident, $ty:ty, $cwrite:ident)),* $(,)?) => {
+        $(
             #[doc = concat!("Writes a `", stringify!($ty), "` at `off` (little-endian device).")]
             pub fn $write(&self, v: $ty, off: usize) -> Result {
                 let p = self.at(off, size_of::<$ty>())?;
@@ -413,6 +419,15 @@ macro_rules! io_accessors {
             }
         )*
     };
+}
+
+/// Returns `base + off` if `[off, off + size)` lies inside `len` bytes and `off` is aligned.
+fn io_at(base: NonNull<c_void>, len: usize, off: usize, size: usize) -> Result<*mut c_void> {
+    if off % size != 0 || off.checked_add(size).is_none_or(|end| end > len) {
+        return Err(EINVAL);
+    }
+    // SAFETY: `off + size <= len`: the result stays inside the mapping of `len` bytes.
+    Ok(unsafe { base.as_ptr().cast::<u8>().add(off).cast() })
 }
 
 impl IoMapping {
@@ -432,17 +447,20 @@ impl IoMapping {
     }
 
     fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
-        if off % size != 0 || off.checked_add(size).is_none_or(|end| end > self.len) {
-            return Err(EINVAL);
-        }
-        // SAFETY: `off + size <= len`: the result stays inside the mapping.
-        Ok(unsafe { self.addr.as_ptr().cast::<u8>().add(off).cast() })
+        io_at(self.addr, self.len, off, size)
     }
 
-    io_accessors!(
-        (read8, write8, u8, ioread8, iowrite8),
-        (read16, write16, u16, ioread16, iowrite16),
-        (read32, write32, u32, ioread32, iowrite32),
+    io_read_accessors!(
+        (read8, u8, ioread8),
+        (read16, u16, ioread16),
+        (read32, u32, ioread32),
+        (read64, u64, ioread64_lo_hi),
+    );
+    io_write_accessors!(
+        (write8, u8, iowrite8),
+        (write16, u16, iowrite16),
+        (write32, u32, iowrite32),
+        (write64, u64, iowrite64_lo_hi),
     );
 }
 
@@ -454,5 +472,91 @@ impl Drop for IoMapping {
             bindings::pci_iounmap(self.pdev, self.addr.as_ptr());
             bindings::pci_release_selected_regions(self.pdev, 1 << self.bar);
         }
+    }
+}
+
+impl Device<device::Bound> {
+    /// Resets the function with its lock, and its upstream bridge's, taken by trylock, without
+    /// saving and restoring its state around the reset (`__pci_reset_function_locked`).
+    ///
+    /// Fails with `EAGAIN` if a lock is contended, `ENOTTY` if no reset method works.
+    pub fn reset_function_trylock(&self) -> Result {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let bridge = unsafe { bindings::pci_upstream_bridge(self.as_raw()) };
+        // SAFETY: `bridge`, if not NULL, is a valid device (the parent of ours).
+        if !bridge.is_null() && unsafe { bindings::pci_dev_trylock(bridge) } == 0 {
+            return Err(EAGAIN);
+        }
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let ret = if unsafe { bindings::pci_dev_trylock(self.as_raw()) } != 0 {
+            // SAFETY: The device lock is held, as the function requires.
+            let r = to_result(unsafe { bindings::__pci_reset_function_locked(self.as_raw()) });
+            // SAFETY: Locked just above.
+            unsafe { bindings::pci_dev_unlock(self.as_raw()) };
+            r
+        } else {
+            Err(EAGAIN)
+        };
+        if !bridge.is_null() {
+            // SAFETY: Locked above.
+            unsafe { bindings::pci_dev_unlock(bridge) };
+        }
+        ret
+    }
+}
+
+/// The expansion ROM, mapped for reading (`pci_map_rom`).
+///
+/// # Invariants
+///
+/// `addr` is the mapping `pci_map_rom` returned for `pdev`, of `len` bytes (the ROM images, not
+/// the whole BAR); `Drop` unmaps it.
+pub struct RomMapping<'a> {
+    pdev: &'a Device<device::Bound>,
+    addr: NonNull<c_void>,
+    len: usize,
+}
+
+impl Device<device::Bound> {
+    /// Maps the expansion ROM for reading, if it has a valid image. Memory decode must be on.
+    pub fn map_rom(&self) -> Option<RomMapping<'_>> {
+        let mut len = 0usize;
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`; `len` is a valid output.
+        let addr = unsafe { bindings::pci_map_rom(self.as_raw(), &mut len) };
+        // INVARIANT: Mapped just above, with its size.
+        NonNull::new(addr.cast()).map(|addr| RomMapping {
+            pdev: self,
+            addr,
+            len,
+        })
+    }
+}
+
+impl RomMapping<'_> {
+    /// Returns the size of the ROM images in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns whether the ROM holds no image.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
+        io_at(self.addr, self.len, off, size)
+    }
+
+    io_read_accessors!(
+        (read8, u8, ioread8),
+        (read16, u16, ioread16),
+        (read32, u32, ioread32),
+    );
+}
+
+impl Drop for RomMapping<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `addr` was returned by `pci_map_rom` for `pdev` (type invariant).
+        unsafe { bindings::pci_unmap_rom(self.pdev.as_raw(), self.addr.as_ptr().cast()) };
     }
 }

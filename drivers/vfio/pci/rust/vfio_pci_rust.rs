@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `vfio-pci` driver, in Rust.
+//! The vfio-pci core and the `vfio-pci` driver, in Rust.
 //!
-//! A drop-in for the C driver of [`drivers/vfio/pci/vfio_pci.c`]: it registers
-//! the PCI driver `vfio-pci`, which binds a device only when userspace names
-//! it in the device's `driver_override`.
+//! A drop-in for the C driver of [`drivers/vfio/pci/vfio_pci.c`] and the core
+//! of [`drivers/vfio/pci/vfio_pci_core.c`]: it registers the PCI driver
+//! `vfio-pci`, which binds a device only when userspace names it in the
+//! device's `driver_override`, and registers each bound device with the VFIO
+//! core so that userspace can open it through its IOMMU group or the iommufd
+//! cdev.
+//!
+//! The files mirror the C split: [`core`] (device lifecycle and ioctls),
+//! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access).
 //!
 //! [`drivers/vfio/pci/vfio_pci.c`]: srctree/drivers/vfio/pci/vfio_pci.c
+//! [`drivers/vfio/pci/vfio_pci_core.c`]: srctree/drivers/vfio/pci/vfio_pci_core.c
 
 use kernel::{
     device::Core,
@@ -16,43 +23,85 @@ use kernel::{
     vfio, //
 };
 
+mod config;
+mod core;
+mod rdwr;
+
 module! {
     type: VfioPciModule,
     name: "vfio_pci_rust",
     authors: ["rvfio developers"],
     description: "VFIO PCI - User Level meta-driver (Rust)",
     license: "GPL v2",
+    params: {
+        nointxmask: bool {
+            default: false,
+            description: "Disable support for PCI 2.3 style INTx masking.  If this resolves problems for specific devices, report lspci -vvvxxx to linux-pci@vger.kernel.org so the device can be fixed automatically via the broken_intx_masking flag.",
+        },
+        disable_vga: bool {
+            default: false,
+            description: "Disable VGA resource access through vfio-pci",
+        },
+        disable_idle_d3: bool {
+            default: false,
+            description: "Disable using the PCI D3 low power state for idle, unused devices",
+        },
+        enable_sriov: bool {
+            default: false,
+            description: "Enable support for SR-IOV configuration.  Enabling SR-IOV on a PF typically requires support of the userspace PF driver, enabling VFs without such support may result in non-functional VFs or PF.",
+        },
+        disable_denylist: bool {
+            default: false,
+            description: "Disable use of device denylist. Disabling the denylist allows binding to devices with known errata that may lead to exploitable stability or security issues when accessed by untrusted users.",
+        },
+    },
 }
 
 /// The name of the PCI driver: part of the uapi (`driver_override`, sysfs), hence the C driver's.
 const DRIVER_NAME: &CStr = c"vfio-pci";
 
-/// The plain `vfio-pci` driver: no device-specific behaviour.
+/// Devices the driver refuses unless `disable_denylist` is set: functions with known errata
+/// that make them unsafe to hand to an untrusted user (as in the C driver).
+const DENYLIST: &[(u16, u16)] = &[
+    // Intel QuickAssist physical functions.
+    (0x8086, 0x0435),
+    (0x8086, 0x37c8),
+    (0x8086, 0x19e2),
+    (0x8086, 0x6f54),
+    (0x8086, 0x6fd4),
+];
+
+/// The plain `vfio-pci` driver: the core with no device-specific behaviour.
 struct VfioPci;
 
-/// What the driver keeps for each bound device.
-struct VfioPciDevice {
-    /// The device's PCI address as `dev_id()` reports it, for the unbind message.
-    devfn: u16,
+/// What the PCI driver keeps for a bound device: its registration with the VFIO core.
+///
+/// Dropping it (at unbind) unregisters the VFIO device, which waits for every user to close it.
+struct VfioPciBinding {
+    _registration: vfio::Registration<core::VfioPciCore>,
 }
 
 impl vfio::pci::Driver for VfioPci {
-    type Data = VfioPciDevice;
+    type Data = VfioPciBinding;
 
     fn probe(pdev: &pci::Device<Core<'_>>) -> impl PinInit<Self::Data, Error> {
-        dev_dbg!(
-            pdev,
-            "bound {:04x}:{:04x}\n",
-            pdev.vendor_id().as_raw(),
-            pdev.device_id()
-        );
-        Ok(VfioPciDevice {
-            devfn: pdev.dev_id(),
+        let id = (pdev.vendor_id().as_raw(), pdev.device_id());
+        if !module_parameters::disable_denylist.value() && DENYLIST.contains(&id) {
+            dev_warn!(
+                pdev,
+                "Refusing to bind to device in the vfio-pci denylist ({:04x}:{:04x})\n",
+                id.0,
+                id.1
+            );
+            return Err(EINVAL);
+        }
+        let options = core::Options {
+            nointxmask: module_parameters::nointxmask.value(),
+        };
+        let dev = core::VfioPciCore::create(pdev, options)?;
+        Ok(VfioPciBinding {
+            _registration: vfio::Registration::new(dev, pdev.as_ref())?,
         })
-    }
-
-    fn unbind(pdev: &pci::Device<Core<'_>>, data: Pin<&Self::Data>) {
-        dev_dbg!(pdev, "unbound (id {:#06x})\n", data.devfn);
     }
 }
 
@@ -65,8 +114,18 @@ struct VfioPciModule {
 
 impl kernel::InPlaceModule for VfioPciModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            driver <- driver::Registration::new(DRIVER_NAME, module),
+        pin_init::pin_init_scope(move || {
+            if module_parameters::enable_sriov.value() {
+                pr_err!("enable_sriov=1: SR-IOV configuration is not supported yet\n");
+                return Err(EINVAL);
+            }
+            if module_parameters::disable_idle_d3.value() {
+                // The Rust driver never puts idle devices into D3: nothing to disable.
+                pr_info!("disable_idle_d3=1: idle devices stay in D0 (always the case here)\n");
+            }
+            Ok(try_pin_init!(Self {
+                driver <- driver::Registration::new(DRIVER_NAME, module),
+            }))
         })
     }
 }

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Region information and `read()`/`write()` on the regions: what
+//! `vfio_pci_rdwr.c` (and the region-info ioctl of `vfio_pci_core.c`) do in C.
+//!
+//! The file offset selects the region (`index << 40`) and the offset inside
+//! it. Config space goes through [`crate::config`]; BARs and the ROM are read
+//! and written in the largest naturally aligned chunks that fit (8, 4, 2 or 1
+//! bytes), each chunk under the read side of `memory_lock` and only while
+//! memory decode is enabled in the virtual command register. The MSI-X table
+//! is a hole: reads return all ones, writes are dropped.
+
+use crate::core::{
+    index_to_offset,
+    Device,
+    MemoryState,
+    MsixTable,
+    OFFSET_MASK,
+    OFFSET_SHIFT, //
+};
+use kernel::{
+    device::Bound,
+    pci::{
+        self,
+        passthrough::{
+            IoMapping,
+            RESOURCE_MEM,
+            ROM_RESOURCE,
+            STD_NUM_BARS, //
+        },
+    },
+    prelude::*,
+    uaccess::{
+        UserSliceReader,
+        UserSliceWriter, //
+    },
+    uapi,
+    vfio,
+};
+
+/// Where a read or write of a region goes.
+enum Target {
+    Config,
+    Bar(u32),
+    Rom,
+}
+
+fn target(offset: i64) -> Result<(Target, u64)> {
+    let offset = u64::try_from(offset).map_err(|_| EINVAL)?;
+    // CAST: An offset shifted right by 40 fits in 24 bits.
+    let index = (offset >> OFFSET_SHIFT) as u32;
+    let pos = offset & OFFSET_MASK;
+    let t = match index {
+        uapi::VFIO_PCI_CONFIG_REGION_INDEX => Target::Config,
+        uapi::VFIO_PCI_ROM_REGION_INDEX => Target::Rom,
+        i if i < STD_NUM_BARS => Target::Bar(i),
+        _ => return Err(EINVAL),
+    };
+    Ok((t, pos))
+}
+
+/// One direction of a copy between userspace and the device.
+pub(crate) enum UserBuf {
+    /// `read()`: device to user.
+    Read(UserSliceWriter),
+    /// `write()`: user to device.
+    Write(UserSliceReader),
+}
+
+impl UserBuf {
+    fn is_write(&self) -> bool {
+        matches!(self, UserBuf::Write(_))
+    }
+
+    /// Copies the next `N` bytes in from userspace (for a write).
+    fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut b = [0u8; N];
+        match self {
+            UserBuf::Write(r) => r.read_slice(&mut b).map_err(|_| EFAULT)?,
+            UserBuf::Read(_) => return Err(EINVAL),
+        }
+        Ok(b)
+    }
+
+    /// Copies `bytes` out to userspace (for a read).
+    fn put(&mut self, bytes: &[u8]) -> Result {
+        match self {
+            UserBuf::Read(w) => w.write_slice(bytes).map_err(|_| EFAULT),
+            UserBuf::Write(_) => Err(EINVAL),
+        }
+    }
+
+    /// Skips `n` bytes of the user buffer (a write into a hole is dropped).
+    fn skip(&mut self, n: usize) -> Result {
+        match self {
+            UserBuf::Write(r) => r.skip(n).map_err(|_| EFAULT),
+            UserBuf::Read(w) => {
+                // Holes read as all ones.
+                let ones = [0xffu8; 64];
+                let mut left = n;
+                while left > 0 {
+                    let k = left.min(ones.len());
+                    w.write_slice(&ones[..k]).map_err(|_| EFAULT)?;
+                    left -= k;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            UserBuf::Read(w) => w.len(),
+            UserBuf::Write(r) => r.len(),
+        }
+    }
+}
+
+/// `read()` on the device file.
+pub(crate) fn read(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    buf: UserSliceWriter,
+    offset: &mut i64,
+) -> Result<usize> {
+    rw(dev, pdev, UserBuf::Read(buf), offset)
+}
+
+/// `write()` on the device file.
+pub(crate) fn write(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    buf: UserSliceReader,
+    offset: &mut i64,
+) -> Result<usize> {
+    rw(dev, pdev, UserBuf::Write(buf), offset)
+}
+
+fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -> Result<usize> {
+    let (t, pos) = target(*offset)?;
+    let done = match t {
+        Target::Config => config_rw(dev, pdev, buf, pos)?,
+        Target::Bar(bar) => bar_rw(dev, pdev, buf, bar, pos)?,
+        Target::Rom if buf.is_write() => return Err(EINVAL),
+        Target::Rom => rom_read(dev, pdev, buf, pos)?,
+    };
+    // CAST: `done` is at most the length of a `read()`/`write()`, which fits in `ssize_t`.
+    *offset += done as i64;
+    Ok(done)
+}
+
+/// Config space: chunks of 4, 2 or 1 bytes, naturally aligned, through the virtualization.
+fn config_rw(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64) -> Result<usize> {
+    let mut count = buf.len();
+    let size = u64::from(pdev.cfg_size());
+    let mut pos = pos;
+    let mut done = 0usize;
+    let mut open = dev.open.lock();
+    let state = open.as_mut().ok_or(EINVAL)?;
+    while count > 0 {
+        // CAST: `count` is a `read()` length; the sum is only compared.
+        if pos >= size || pos + count as u64 > size {
+            return Err(EFAULT);
+        }
+        // CAST: `pos < cfg_size <= 4096`.
+        let p = pos as u16;
+        let n = if count >= 4 && p % 4 == 0 {
+            4
+        } else if count >= 2 && p % 2 == 0 {
+            2
+        } else {
+            1
+        };
+        if buf.is_write() {
+            let v = match n {
+                4 => u32::from_le_bytes(buf.take::<4>()?),
+                2 => u16::from_le_bytes(buf.take::<2>()?).into(),
+                _ => buf.take::<1>()?[0].into(),
+            };
+            state.config.write(dev, pdev, p, n, v)?;
+        } else {
+            let v = state.config.read(dev, pdev, p, n)?;
+            buf.put(&v.to_le_bytes()[..n])?;
+        }
+        count -= n;
+        done += n;
+        pos += n as u64;
+    }
+    Ok(done)
+}
+
+/// Whether memory decode is on in the virtual command register: BAR access needs it.
+fn check_memory(mem: &MemoryState, test_mem: bool) -> Result {
+    if test_mem && !mem.memory_enabled {
+        return Err(EIO);
+    }
+    Ok(())
+}
+
+/// The mapping of `bar`, or the reason there is none (reported only now that the BAR is used).
+fn mapping<'a>(
+    mem: &'a MemoryState,
+    pdev: &'a pci::Device<Bound>,
+    bar: u32,
+) -> Result<&'a IoMapping> {
+    // CAST: `bar < STD_NUM_BARS`.
+    match mem.bars.get(bar as usize) {
+        Some(Ok(m)) => m.access(pdev.as_ref()),
+        Some(Err(e)) => Err(*e),
+        None => Err(EINVAL),
+    }
+}
+
+/// Moves one chunk of `n` bytes between the user buffer and `io` at `off`.
+fn io_chunk(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    bar: u32,
+    buf: &mut UserBuf,
+    off: usize,
+    n: usize,
+    test_mem: bool,
+) -> Result {
+    if buf.is_write() {
+        // Copy from userspace before taking the lock: the copy may fault and sleep.
+        let bytes: [u8; 8] = match n {
+            8 => buf.take::<8>()?,
+            4 => {
+                let b = buf.take::<4>()?;
+                [b[0], b[1], b[2], b[3], 0, 0, 0, 0]
+            }
+            2 => {
+                let b = buf.take::<2>()?;
+                [b[0], b[1], 0, 0, 0, 0, 0, 0]
+            }
+            _ => [buf.take::<1>()?[0], 0, 0, 0, 0, 0, 0, 0],
+        };
+        let v = u64::from_le_bytes(bytes);
+        let mem = dev.memory.read();
+        check_memory(&mem, test_mem)?;
+        let io = mapping(&mem, pdev, bar)?;
+        // CAST: Each arm writes only the low `n` bytes of `v`, which came from `n` user bytes.
+        match n {
+            8 => io.write64(v, off),
+            4 => io.write32(v as u32, off),
+            2 => io.write16(v as u16, off),
+            _ => io.write8(v as u8, off),
+        }
+    } else {
+        let v = {
+            let mem = dev.memory.read();
+            check_memory(&mem, test_mem)?;
+            let io = mapping(&mem, pdev, bar)?;
+            match n {
+                8 => io.read64(off)?,
+                4 => io.read32(off)?.into(),
+                2 => io.read16(off)?.into(),
+                _ => io.read8(off)?.into(),
+            }
+        };
+        buf.put(&v.to_le_bytes()[..n])
+    }
+}
+
+/// Splits `[off, off + count)` into accesses, skipping the hole `[x_start, x_end)`:
+/// C's `vfio_pci_core_do_io_rw`. `access(buf, off, n)` moves one chunk.
+fn do_io_rw(
+    buf: &mut UserBuf,
+    mut off: u64,
+    mut count: usize,
+    x_start: u64,
+    x_end: u64,
+    max_width: usize,
+    mut access: impl FnMut(&mut UserBuf, usize, usize) -> Result,
+) -> Result<usize> {
+    let mut done = 0usize;
+    while count > 0 {
+        let fillable = if off < x_start {
+            // CAST: Bounded by `count`.
+            count.min((x_start - off) as usize)
+        } else if off >= x_end {
+            count
+        } else {
+            0
+        };
+        let n = if fillable >= 8 && off % 8 == 0 && max_width >= 8 {
+            8
+        } else if fillable >= 4 && off % 4 == 0 && max_width >= 4 {
+            4
+        } else if fillable >= 2 && off % 2 == 0 && max_width >= 2 {
+            2
+        } else if fillable > 0 {
+            1
+        } else {
+            0
+        };
+        let filled = if n > 0 {
+            // CAST: `off` is below the BAR's length, which was mapped: it fits in `usize`.
+            access(buf, off as usize, n)?;
+            n
+        } else {
+            // CAST: Bounded by `count`.
+            let k = count.min((x_end - off) as usize);
+            buf.skip(k)?;
+            k
+        };
+        count -= filled;
+        done += filled;
+        off += filled as u64;
+    }
+    Ok(done)
+}
+
+/// The excluded range of a BAR: the MSI-X table, if it lives there.
+fn msix_hole(msix: Option<MsixTable>, bar: u32) -> (u64, u64) {
+    match msix {
+        Some(m) if m.bar == bar => (m.offset, m.offset + m.size),
+        _ => (0, 0),
+    }
+}
+
+fn bar_rw(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    mut buf: UserBuf,
+    bar: u32,
+    pos: u64,
+) -> Result<usize> {
+    if pdev.resource_start(bar)? == 0 {
+        return Err(EINVAL);
+    }
+    let end = pdev.resource_len(bar)?;
+    if pos >= end {
+        return Err(EINVAL);
+    }
+    // CAST: `end - pos` is only compared with a `usize`.
+    let count = buf.len().min((end - pos).try_into().unwrap_or(usize::MAX));
+    let msix = dev.open.lock().as_ref().ok_or(EINVAL)?.msix;
+    let (x_start, x_end) = msix_hole(msix, bar);
+    let test_mem = pdev.resource_flags(bar) & RESOURCE_MEM != 0;
+
+    // Each chunk takes the read side of `memory_lock` for the access only, not for the copy
+    // to or from userspace: a user page fault (on a BAR mapping, say) must not wait for the
+    // lock behind a writer that waits for us.
+    do_io_rw(&mut buf, pos, count, x_start, x_end, 8, |b, off, n| {
+        io_chunk(dev, pdev, bar, b, off, n, test_mem)
+    })
+}
+
+fn rom_read(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64) -> Result<usize> {
+    if pdev.resource_start(ROM_RESOURCE)? == 0 {
+        return Err(EINVAL);
+    }
+    let end = pdev.resource_len(ROM_RESOURCE)?;
+    if pos >= end {
+        return Err(EINVAL);
+    }
+    let count = buf.len().min((end - pos).try_into().unwrap_or(usize::MAX));
+    let test_mem = pdev.resource_flags(ROM_RESOURCE) & RESOURCE_MEM != 0;
+    let rom = pdev.map_rom().ok_or(ENOMEM)?;
+    // The space past the ROM images reads as all ones; no 8-byte accesses to ROMs (some devices
+    // raise errors on them).
+    let x_start = rom.len() as u64;
+    do_io_rw(&mut buf, pos, count, x_start, end, 4, |b, off, n| {
+        let v: u32 = {
+            let mem = dev.memory.read();
+            check_memory(&mem, test_mem)?;
+            match n {
+                4 => rom.read32(off)?,
+                2 => rom.read16(off)?.into(),
+                _ => rom.read8(off)?.into(),
+            }
+        };
+        b.put(&v.to_le_bytes()[..n])
+    })
+}
+
+/// `VFIO_DEVICE_GET_REGION_INFO`: C's `vfio_pci_ioctl_get_region_info`.
+pub(crate) fn region_info(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    info: &mut vfio::RegionInfo,
+    _caps: &mut vfio::InfoCaps<'_>,
+) -> Result {
+    const READ: u32 = uapi::VFIO_REGION_INFO_FLAG_READ;
+    const WRITE: u32 = uapi::VFIO_REGION_INFO_FLAG_WRITE;
+    match info.index {
+        uapi::VFIO_PCI_CONFIG_REGION_INDEX => {
+            info.offset = index_to_offset(info.index);
+            info.size = pdev.cfg_size().into();
+            info.flags = READ | WRITE;
+        }
+        i if i < STD_NUM_BARS => {
+            info.offset = index_to_offset(i);
+            info.size = pdev.resource_len(i)?;
+            // BAR mmap arrives with the DMABUF-backed mapping: until then no BAR offers
+            // VFIO_REGION_INFO_FLAG_MMAP.
+            info.flags = if info.size == 0 { 0 } else { READ | WRITE };
+        }
+        uapi::VFIO_PCI_ROM_REGION_INDEX => {
+            info.offset = index_to_offset(info.index);
+            info.flags = 0;
+            info.size = 0;
+            if pdev.resource_start(ROM_RESOURCE)? != 0 {
+                // The ROM is only readable with memory decode on: turn it on for the check.
+                let _mem = crate::core::VfioPciCore::memory_write(dev);
+                let cmd = pdev.user_read_config_u16(0x04).unwrap_or(0);
+                if cmd & 0x2 == 0 {
+                    let _ = pdev.user_write_config_u16(0x04, cmd | 0x2);
+                }
+                if pdev.map_rom().is_some() {
+                    info.flags = READ;
+                    // Report the BAR's size, not the ROM images'.
+                    info.size = pdev.resource_len(ROM_RESOURCE)?;
+                }
+                if cmd & 0x2 == 0 {
+                    let _ = pdev.user_write_config_u16(0x04, cmd);
+                }
+            }
+        }
+        // VGA is not offered (CONFIG_VFIO_PCI_VGA has no Rust counterpart yet), and there are no
+        // device-specific regions: the C driver's answer for a missing region.
+        _ => return Err(EINVAL),
+    }
+    Ok(())
+}

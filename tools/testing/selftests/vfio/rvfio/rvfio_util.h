@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by rvfio's own vfio-pci selftests: raw region access with
+ * errno, the device's config space as sysfs shows it (the host's view,
+ * without VFIO's virtualization), capability lookup and sysfs resources.
+ */
+#ifndef RVFIO_SELFTESTS_UTIL_H
+#define RVFIO_SELFTESTS_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include <libvfio.h>
+
+#define RVFIO_PCI_CFG_MAX 4096
+
+#define region_off(_index) ((uint64_t)(_index) << 40)
+
+/* pread/pwrite at a region offset: bytes done, or -errno. */
+static inline ssize_t rvfio_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t r = pread(fd, buf, len, off);
+
+	return r < 0 ? -errno : r;
+}
+
+static inline ssize_t rvfio_pwrite(int fd, const void *buf, size_t len,
+				   uint64_t off)
+{
+	ssize_t r = pwrite(fd, buf, len, off);
+
+	return r < 0 ? -errno : r;
+}
+
+/* ioctl returning 0 or -errno. */
+static inline int rvfio_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/* The device's config space through sysfs: bytes read (256 or 4096). */
+static inline int sysfs_config_read(const char *bdf, uint8_t *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	memset(buf, 0, len);
+	r = pread(fd, buf, len, 0);
+	close(fd);
+	return r < 0 ? -errno : (int)r;
+}
+
+static inline uint32_t le_get(const uint8_t *p, int size)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = size - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Resource i (0..5 BARs, 6 ROM) from sysfs "resource": start, size, flags. */
+static inline int sysfs_resource(const char *bdf, int index, uint64_t *start,
+				 uint64_t *size, uint64_t *flags)
+{
+	char path[PATH_MAX], line[128];
+	unsigned long long s, e, f;
+	int i = 0, ret = -ENOENT;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	fp = fopen(path, "r");
+	if (!fp)
+		return -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		if (i++ != index)
+			continue;
+		if (sscanf(line, "%llx %llx %llx", &s, &e, &f) != 3)
+			break;
+		*start = s;
+		*size = s ? e - s + 1 : 0;
+		*flags = f;
+		ret = 0;
+		break;
+	}
+	fclose(fp);
+	return ret;
+}
+
+#define RVFIO_IORESOURCE_IO	0x00000100
+#define RVFIO_IORESOURCE_MEM	0x00000200
+#define RVFIO_IORESOURCE_MEM_64	0x00100000
+
+/* Config space access through VFIO, returning bytes done or -errno. */
+static inline ssize_t cfg_read(struct vfio_pci_device *d, uint32_t off,
+			       void *buf, size_t len)
+{
+	return rvfio_pread(d->fd, buf, len, d->config_space.offset + off);
+}
+
+static inline ssize_t cfg_write(struct vfio_pci_device *d, uint32_t off,
+				const void *buf, size_t len)
+{
+	return rvfio_pwrite(d->fd, buf, len, d->config_space.offset + off);
+}
+
+/* Find a standard capability in a config-space image (0 if absent). */
+static inline int find_cap(const uint8_t *cfg, int id)
+{
+	int pos, loops = 48;
+
+	if (!(le_get(cfg + PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	pos = cfg[PCI_CAPABILITY_LIST] & ~3;
+	while (pos >= PCI_STD_HEADER_SIZEOF && loops--) {
+		if (cfg[pos] == id)
+			return pos;
+		pos = cfg[pos + 1] & ~3;
+	}
+	return 0;
+}
+
+/* Find an extended capability in a 4096-byte image (0 if absent). */
+static inline int find_ecap(const uint8_t *cfg, int cfg_size, int id)
+{
+	int pos = PCI_CFG_SPACE_SIZE, loops = (4096 - 256) / 8;
+	uint32_t hdr;
+
+	if (cfg_size <= PCI_CFG_SPACE_SIZE)
+		return 0;
+	while (pos >= PCI_CFG_SPACE_SIZE && pos < cfg_size && loops--) {
+		hdr = le_get(cfg + pos, 4);
+		if (!hdr)
+			return 0;
+		if (PCI_EXT_CAP_ID(hdr) == id)
+			return pos;
+		pos = PCI_EXT_CAP_NEXT(hdr);
+	}
+	return 0;
+}
+
+/* Reads the full config space through VFIO into buf (one pread). */
+static inline ssize_t vfio_config_image(struct vfio_pci_device *d, uint8_t *buf)
+{
+	memset(buf, 0, RVFIO_PCI_CFG_MAX);
+	return cfg_read(d, 0, buf, d->config_space.size);
+}
+
+/* Does the sysfs path /sys/bus/pci/devices/<bdf>/<file> exist? */
+static inline bool sysfs_has(const char *bdf, const char *file)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, file);
+	return access(path, F_OK) == 0;
+}
+
+#endif /* RVFIO_SELFTESTS_UTIL_H */
