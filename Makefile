@@ -18,6 +18,7 @@ SELFTESTS := $(B)/selftests
 # Which suites `make check` runs, one VM boot per line: name:driver:suites.
 CHECK_RUNS := \
 	c-upstream:c:upstream \
+	rust-upstream:rust:upstream \
 	rust-bind:rust:rust-bind
 
 .PHONY: all deps kernel selftests initramfs run check clean
@@ -38,6 +39,12 @@ selftests: kernel
 		CC=gcc LLVM= >$(B)/selftests.log 2>&1 \
 		|| { tail -30 $(B)/selftests.log; exit 1; }
 	@echo "selftests: $$(ls $(SELFTESTS)/vfio/vfio_*_test | wc -l) upstream binaries"
+	@mkdir -p $(SELFTESTS)/rvfio
+	@$(MAKE) -s -C $(SRC)/tools/testing/selftests/vfio/rvfio \
+		OUTPUT=$(SELFTESTS)/rvfio KHDR_INCLUDES="-isystem $(HEADERS)" \
+		CC=gcc LLVM= >$(B)/selftests-rvfio.log 2>&1 \
+		|| { tail -30 $(B)/selftests-rvfio.log; exit 1; }
+	@echo "selftests: $$(ls $(SELFTESTS)/rvfio/rvfio_*_test | wc -l) rvfio binaries"
 
 initramfs: selftests
 	@./harness/initramfs.sh

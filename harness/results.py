@@ -12,6 +12,7 @@ checked for kernel splats; each run adds two cases of its own: that the
 guest finished its plan, and that the kernel log is clean.
 """
 import argparse
+import fnmatch
 import re
 import sys
 
@@ -103,6 +104,28 @@ def scan_console(path):
     return bad
 
 
+def load_xfail(path):
+    rules = []
+    if not path:
+        return rules
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 5:
+                rules.append(parts[:5])
+    return rules
+
+
+def xfail_reason(rules, driver, binary, dev, case):
+    for d, b, v, c, why in rules:
+        if (fnmatch.fnmatchcase(driver, d) and fnmatch.fnmatchcase(binary, b)
+                and fnmatch.fnmatchcase(dev, v) and fnmatch.fnmatchcase(case, c)):
+            return why
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -111,9 +134,22 @@ def main():
     ap.add_argument("--console", required=True)
     ap.add_argument("--tests", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--xfail", default=None)
     a = ap.parse_args()
 
     rows, done, notes = parse_tests(a.tests)
+    rules = load_xfail(a.xfail)
+    xfailed, xpassed = [], []
+    for i, (binary, dev, case, res) in enumerate(rows):
+        why = xfail_reason(rules, a.driver, binary, dev, case)
+        if why is None:
+            continue
+        if res == "fail":
+            rows[i] = (binary, dev, case, "skip")
+            xfailed.append((binary, dev, case, why))
+        elif res == "pass":
+            rows[i] = (binary, dev, case + " (unexpected pass: remove it from harness/xfail.tsv)", "fail")
+            xpassed.append((binary, dev, case))
     splats = scan_console(a.console)
     rows.append(("vm", "vm", "guest finished its plan", "pass" if done else "fail"))
     rows.append(("vm", "vm", "kernel log has no WARNING/BUG/lockdep/Oops/KASAN/kmemleak report",
@@ -133,6 +169,12 @@ def main():
     for binary, dev, case, res in rows:
         if res == "fail":
             print("   FAIL %s [%s]: %s" % (binary, dev, case))
+    reasons = {}
+    for binary, dev, case, why in xfailed:
+        reasons.setdefault((binary, dev, why), 0)
+        reasons[(binary, dev, why)] += 1
+    for (binary, dev, why), n in reasons.items():
+        print("   expected failure x%d %s [%s]: %s" % (n, binary, dev, why))
     if not done:
         print("   the guest did not finish (QEMU exit %d): see %s" % (a.qemu_rc, a.console))
     for n in notes:

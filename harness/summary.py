@@ -19,6 +19,36 @@ print("\n== make check: results per run, binary and device")
 print("   %-12s %-5s %-44s %-8s %6s %6s %6s" % ("run", "drv", "binary", "device", "passed", "failed", "skipped"))
 for (run, driver, binary, dev), t in table.items():
     print("   %-12s %-5s %-44s %-8s %6d %6d %6d" % (run, driver, binary, dev, t["pass"], t["fail"], t["skip"]))
+# Parity: a case that passes against the C driver must pass against the Rust one in the run of
+# the same suite (c-X against rust-X). Cases the Rust run skipped (not applicable yet, or a
+# listed expected failure) are reported; a case missing from the Rust run, or failing there, is
+# a failure of its own.
+res = {}
+for run, driver, binary, dev, case, r in rows:
+    res[(run, binary, dev, case)] = r
+parity_fail, parity_skip = [], []
+for (run, binary, dev, case), r in list(res.items()):
+    if not run.startswith("c-") or r != "pass" or binary == "vm":
+        continue
+    twin = "rust-" + run[2:]
+    if not any(k[0] == twin for k in res):
+        continue
+    rr = res.get((twin, binary, dev, case))
+    if rr == "skip":
+        parity_skip.append((twin, binary, dev, case))
+    elif rr != "pass":
+        parity_fail.append((twin, binary, dev, case, rr or "missing"))
+if parity_skip or parity_fail:
+    print("\n== C/Rust parity: cases that pass on C")
+    per = {}
+    for twin, binary, dev, case in parity_skip:
+        per[(twin, binary, dev)] = per.get((twin, binary, dev), 0) + 1
+    for (twin, binary, dev), k in per.items():
+        print("   %-12s %-44s %-8s %3d skipped on Rust (see the run's expected failures)" % (twin, binary, dev, k))
+    for twin, binary, dev, case, rr in parity_fail:
+        print("   PARITY FAIL %s %s [%s]: %s is %s on Rust" % (twin, binary, dev, case, rr))
+        rows.append([twin, "rust", binary, dev, "parity: " + case, "fail"])
+
 n = {k: sum(1 for r in rows if r[5] == k) for k in ("pass", "fail", "skip")}
 if not rows:
     n["fail"] = 1

@@ -77,4 +77,4 @@ fi
 [ $rc = 0 ] || { echo "vm.sh: QEMU's own messages:"; tail -5 "$b/logs/$name.qemu.log"; } >&2
 echo "vm.sh: $name: QEMU exit $rc after $(( $(date +%s) - start ))s" >&2
 python3 "$top/harness/results.py" --name "$name" --driver "$driver" --qemu-rc "$rc" \
-	--console "$con" --tests "$tests" --out "$b/results/$name.tsv"
+	--console "$con" --tests "$tests" --out "$b/results/$name.tsv" --xfail "$top/harness/xfail.tsv"

@@ -112,14 +112,6 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         unsafe { (*self.as_raw()).hdr_type }
     }
 
-    /// Returns the size of the function's config space: 256 or 4096 bytes.
-    pub fn cfg_size(&self) -> u16 {
-        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        let size = unsafe { (*self.as_raw()).cfg_size };
-        // CAST: `cfg_size` is 256 or 4096.
-        size as u16
-    }
-
     /// Returns whether the function is an SR-IOV virtual function.
     pub fn is_virtfn(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
@@ -401,7 +393,9 @@ macro_rules! io_read_accessors {
             pub fn $read(&self, off: usize) -> Result<$ty> {
                 let p = self.at(off, size_of::<$ty>())?;
                 // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
-                Ok(unsafe { bindings::$cread(p) })
+                let v = unsafe { bindings::$cread(p.cast_const()) };
+                // CAST: `ioreadN` returns the N-bit value zero-extended to `unsigned int`.
+                Ok(v as $ty)
             }
         )*
     };
@@ -454,14 +448,28 @@ impl IoMapping {
         (read8, u8, ioread8),
         (read16, u16, ioread16),
         (read32, u32, ioread32),
-        (read64, u64, ioread64_lo_hi),
     );
     io_write_accessors!(
         (write8, u8, iowrite8),
         (write16, u16, iowrite16),
         (write32, u32, iowrite32),
-        (write64, u64, iowrite64_lo_hi),
     );
+
+    /// Reads a `u64` at `off` as two dwords, low one first (`ioread64_lo_hi`).
+    pub fn read64(&self, off: usize) -> Result<u64> {
+        self.at(off, 8)?;
+        let lo = self.read32(off)?;
+        let hi = self.read32(off + 4)?;
+        Ok(u64::from(lo) | (u64::from(hi) << 32))
+    }
+
+    /// Writes a `u64` at `off` as two dwords, low one first (`iowrite64_lo_hi`).
+    pub fn write64(&self, v: u64, off: usize) -> Result {
+        self.at(off, 8)?;
+        // CAST: Each half is taken explicitly.
+        self.write32(v as u32, off)?;
+        self.write32((v >> 32) as u32, off + 4)
+    }
 }
 
 impl Drop for IoMapping {

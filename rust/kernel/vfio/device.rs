@@ -25,7 +25,8 @@ use crate::{
     error::{
         from_err_ptr,
         from_result,
-        to_result, //
+        to_result,
+        VTABLE_DEFAULT_ERROR, //
     },
     prelude::*,
     sync::aref::{
@@ -41,6 +42,7 @@ use crate::{
     },
 };
 use core::{
+    ffi::CStr as FfiCStr,
     marker::PhantomData,
     mem::offset_of,
     ops::Deref,
@@ -211,7 +213,7 @@ impl<T: Driver> Device<T> {
         // else uses yet; `data` is not initialised, so it is only written.
         let data_slot = unsafe { &raw mut (*this).data };
         // SAFETY: `data_slot` is valid for writes and pinned: the object never moves.
-        if let Err(e) = unsafe { data.__pinned_init(data_slot) } {
+        if let Err(e) = unsafe { pin_init::raw_try_init(data_slot, data) } {
             // SAFETY: `vdev` holds the initial reference from `_vfio_alloc_device`; with
             // `ALLOC_VTABLE` (no `release`) the VFIO core frees the memory without touching
             // the uninitialised data.
@@ -365,14 +367,20 @@ impl<T: Driver> Drop for Registration<T> {
 struct DeviceVTable<T: Driver>(PhantomData<T>);
 
 impl<T: Driver> DeviceVTable<T> {
+    /// The driver's name as the C string pointer the ops table holds.
+    ///
+    /// `CStr::as_char_ptr` is not `const`; the plain pointer is what C reads.
+    #[allow(clippy::disallowed_methods)]
+    const NAME_PTR: *mut c_char = FfiCStr::as_ptr(T::NAME).cast_mut().cast();
+
     /// Used between allocation and the initialisation of the data: nothing to release.
     const ALLOC_VTABLE: bindings::vfio_device_ops = bindings::vfio_device_ops {
-        name: T::NAME.as_char_ptr().cast_mut(),
+        name: Self::NAME_PTR,
         ..pin_init::zeroed()
     };
 
     const VTABLE: bindings::vfio_device_ops = bindings::vfio_device_ops {
-        name: T::NAME.as_char_ptr().cast_mut(),
+        name: Self::NAME_PTR,
         release: Some(Self::release),
         bind_iommufd: if T::PHYSICAL_IOMMUFD {
             Some(bindings::vfio_iommufd_physical_bind)
@@ -525,7 +533,8 @@ impl<T: Driver> DeviceVTable<T> {
         match T::ioctl(dev, parent, cmd, arg) {
             // CAST: `isize` and `long` have the same size in the kernel.
             Ok(n) => n as c_long,
-            Err(e) => e.to_errno().into(),
+            // CAST: Widening an errno.
+            Err(e) => e.to_errno() as c_long,
         }
     }
 

@@ -8,6 +8,7 @@
 #define RVFIO_SELFTESTS_UTIL_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,12 +16,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/limits.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include <libvfio.h>
 
 #define RVFIO_PCI_CFG_MAX 4096
+#define PCI_ROM_RESOURCE 6
+#define PCI_D0 0
+
+#ifndef offsetofend
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+#endif
 
 #define region_off(_index) ((uint64_t)(_index) << 40)
 
@@ -167,6 +179,62 @@ static inline bool sysfs_has(const char *bdf, const char *file)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, file);
 	return access(path, F_OK) == 0;
+}
+
+/*
+ * Like libvfio's vfio_pci_device_init(), without its driver probe and with
+ * plain mmap()s of the BARs: libvfio's aligned reservation (twice the BAR
+ * size) fails for ivshmem's 1 GiB BAR in the test VM.
+ */
+static inline struct vfio_pci_device *rvfio_device_init(const char *bdf,
+							 struct iommu *iommu)
+{
+	struct vfio_pci_device *d = vfio_pci_device_alloc(bdf, iommu);
+	int i;
+
+	if (iommu->mode->container_path) {
+		vfio_pci_group_setup(d, bdf);
+		vfio_container_set_iommu(d);
+		__vfio_pci_group_get_device_fd(d, bdf, NULL);
+		VFIO_ASSERT_GE(d->fd, 0);
+	} else {
+		struct vfio_device_attach_iommufd_pt at = {
+			.argsz = sizeof(at), .pt_id = iommu->ioas_id,
+		};
+
+		vfio_pci_cdev_open(d, bdf);
+		VFIO_ASSERT_EQ(__vfio_device_bind_iommufd(d->fd, iommu->iommufd, NULL), 0);
+		ioctl_assert(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	}
+
+	d->info.argsz = sizeof(d->info);
+	ioctl_assert(d->fd, VFIO_DEVICE_GET_INFO, &d->info);
+	d->config_space.argsz = sizeof(d->config_space);
+	d->config_space.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	ioctl_assert(d->fd, VFIO_DEVICE_GET_REGION_INFO, &d->config_space);
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		struct vfio_pci_bar *bar = &d->bars[i];
+		void *va;
+
+		bar->info.argsz = sizeof(bar->info);
+		bar->info.index = i;
+		ioctl_assert(d->fd, VFIO_DEVICE_GET_REGION_INFO, &bar->info);
+		if (!(bar->info.flags & VFIO_REGION_INFO_FLAG_MMAP))
+			continue;
+		va = mmap(NULL, bar->info.size, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, d->fd, bar->info.offset);
+		VFIO_ASSERT_NE(va, MAP_FAILED);
+		bar->vaddr = va;
+	}
+	d->msi_info.argsz = sizeof(d->msi_info);
+	d->msi_info.index = VFIO_PCI_MSI_IRQ_INDEX;
+	ioctl_assert(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &d->msi_info);
+	d->msix_info.argsz = sizeof(d->msix_info);
+	d->msix_info.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	ioctl_assert(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &d->msix_info);
+	for (i = 0; i < ARRAY_SIZE(d->msi_eventfds); i++)
+		d->msi_eventfds[i] = -1;
+	return d;
 }
 
 #endif /* RVFIO_SELFTESTS_UTIL_H */

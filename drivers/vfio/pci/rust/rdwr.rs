@@ -152,11 +152,11 @@ fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -
 /// Config space: chunks of 4, 2 or 1 bytes, naturally aligned, through the virtualization.
 fn config_rw(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64) -> Result<usize> {
     let mut count = buf.len();
-    let size = u64::from(pdev.cfg_size());
+    let size = u64::from(crate::core::cfg_size(pdev));
     let mut pos = pos;
     let mut done = 0usize;
     let mut open = dev.open.lock();
-    let state = open.as_mut().ok_or(EINVAL)?;
+    let state = Option::as_mut(&mut *open).ok_or(EINVAL)?;
     while count > 0 {
         // CAST: `count` is a `read()` length; the sum is only compared.
         if pos >= size || pos + count as u64 > size {
@@ -387,7 +387,7 @@ pub(crate) fn region_info(
     match info.index {
         uapi::VFIO_PCI_CONFIG_REGION_INDEX => {
             info.offset = index_to_offset(info.index);
-            info.size = pdev.cfg_size().into();
+            info.size = crate::core::cfg_size(pdev).into();
             info.flags = READ | WRITE;
         }
         i if i < STD_NUM_BARS => {

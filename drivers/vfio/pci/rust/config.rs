@@ -35,7 +35,7 @@ impl Config {
     /// Builds the virtual config space when the device is opened.
     pub(crate) fn new(pdev: &pci::Device<Bound>) -> Result<Self> {
         Ok(Self {
-            size: pdev.cfg_size(),
+            size: crate::core::cfg_size(pdev),
         })
     }
 

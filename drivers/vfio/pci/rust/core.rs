@@ -66,7 +66,6 @@ pub(crate) const fn index_to_offset(index: u32) -> u64 {
 }
 
 const PCI_COMMAND: u16 = 0x04;
-const PCI_COMMAND_MEMORY: u16 = 0x2;
 const PCI_COMMAND_INTX_DISABLE: u16 = 0x400;
 const PCI_HEADER_TYPE_NORMAL: u8 = 0;
 const PCI_MSIX_FLAGS: u16 = 2;
@@ -74,6 +73,12 @@ const PCI_MSIX_TABLE: u16 = 4;
 const PCI_MSIX_FLAGS_QSIZE: u16 = 0x07ff;
 const PCI_MSIX_TABLE_BIR: u32 = 0x7;
 const PCI_MSIX_TABLE_OFFSET: u32 = 0xffff_fff8;
+
+/// The size of the function's config space in bytes: 256 or 4096.
+pub(crate) fn cfg_size(pdev: &pci::Device<Bound>) -> u16 {
+    // CAST: The PCI core only reports 256 or 4096.
+    pdev.cfg_size().into_raw() as u16
+}
 
 /// Options latched at probe time from the module parameters.
 pub(crate) struct Options {
@@ -101,6 +106,7 @@ pub(crate) struct OpenState {
     /// Whether a function reset worked at open: `VFIO_DEVICE_RESET` is offered only then.
     reset_works: bool,
     /// Whether INTx is masked through the command register (PCI 2.3).
+    #[expect(dead_code, reason = "read by INTx masking, which comes with interrupts")]
     pub(crate) pci_2_3: bool,
     /// The MSI-X table, if the device has MSI-X.
     pub(crate) msix: Option<MsixTable>,
