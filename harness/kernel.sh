@@ -11,7 +11,7 @@ b=$top/build
 
 # One kernel build or VM run at a time (2 cores): wait for the other.
 mkdir -p "$b"
-exec 9>"$b/.busy.lock"
+exec 9>"${RVFIO_LOCK:-$b/.busy.lock}"
 flock 9
 src=$b/linux        # patched + overlaid source tree
 obj=$b/obj          # Kbuild output

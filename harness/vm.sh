@@ -15,7 +15,7 @@ b=$top/build
 
 # One kernel build or VM run at a time (2 cores): wait for the other.
 mkdir -p "$b"
-exec 9>"$b/.busy.lock"
+exec 9>"${RVFIO_LOCK:-$b/.busy.lock}"
 flock 9
 name=run driver=rust plan=run timeout=1800 shell=0
 while [ $# -gt 0 ]; do
