@@ -69,9 +69,9 @@ start=$(date +%s)
 boot; rc=$?
 # QEMU 10.0.2 TCG sometimes aborts in iotlb_to_section() during a device
 # reset (a QEMU race, not a guest bug): run the VM once more, and say so.
-if [ $rc = 134 ] && grep -q iotlb_to_section "$con" "$tests" 2>/dev/null; then
+if [ $rc = 134 ] && grep -q iotlb_to_section "$con" "$tests" "$b/logs/$name.qemu.log" 2>/dev/null; then
 	echo "vm.sh: QEMU aborted (iotlb_to_section, a known QEMU race); booting again" | tee -a "$b/logs/$name.reruns"
-	cp "$con" "$con.aborted"; cp "$tests" "$tests.aborted"
+	cp "$con" "$con.aborted"; cp "$tests" "$tests.aborted"; cp "$b/logs/$name.qemu.log" "$b/logs/$name.qemu.log.aborted"
 	boot; rc=$?
 fi
 [ $rc = 0 ] || { echo "vm.sh: QEMU's own messages:"; tail -5 "$b/logs/$name.qemu.log"; } >&2

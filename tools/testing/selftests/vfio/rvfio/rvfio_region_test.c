@@ -241,8 +241,9 @@ TEST_F(region, bar_data)
 		ASSERT_EQ(4, rvfio_pwrite(self->fd, &w, 4, region_off(0) + 4));
 		ASSERT_EQ(4, rvfio_pread(self->fd, &v, 4, region_off(0) + 4));
 		ASSERT_EQ(~w, v);
-		/* Same value through the mmap. */
-		ASSERT_EQ(~w, *(volatile uint32_t *)(self->device->bars[0].vaddr + 4));
+		/* Same value through the mmap, where BARs are mmap-able. */
+		if (self->device->bars[0].vaddr)
+			ASSERT_EQ(~w, *(volatile uint32_t *)(self->device->bars[0].vaddr + 4));
 	} else if (is_ivshmem(self)) {
 		/* ivshmem: BAR2 is shared memory; all widths and alignments. */
 		uint8_t pat[37], back[37];
@@ -255,10 +256,15 @@ TEST_F(region, bar_data)
 		memset(back, 0, sizeof(back));
 		ASSERT_EQ(sizeof(back), rvfio_pread(self->fd, back, sizeof(back), base + 3));
 		ASSERT_EQ(0, memcmp(pat, back, sizeof(pat)));
-		ASSERT_EQ(0, memcmp(pat, self->device->bars[2].vaddr + 0x1003, sizeof(pat)));
+		if (self->device->bars[2].vaddr)
+			ASSERT_EQ(0, memcmp(pat, self->device->bars[2].vaddr + 0x1003, sizeof(pat)));
 		q = 0x0123456789abcdefULL;
 		ASSERT_EQ(8, rvfio_pwrite(self->fd, &q, 8, base + 0x100));
-		ASSERT_EQ(q, *(volatile uint64_t *)(self->device->bars[2].vaddr + 0x1100));
+		if (self->device->bars[2].vaddr)
+			ASSERT_EQ(q, *(volatile uint64_t *)(self->device->bars[2].vaddr + 0x1100));
+		q = 0;
+		ASSERT_EQ(8, rvfio_pread(self->fd, &q, 8, base + 0x100));
+		ASSERT_EQ(0x0123456789abcdefULL, q);
 		/* Last bytes of the 1 GiB BAR. */
 		ASSERT_EQ(8, rvfio_pwrite(self->fd, &q, 8, region_off(2) + self->device->bars[2].info.size - 8));
 		q = 0;
@@ -267,7 +273,8 @@ TEST_F(region, bar_data)
 	} else if (is_igb(self)) {
 		/* igb: STATUS (0x8) equal through read() and the mmap. */
 		ASSERT_EQ(4, rvfio_pread(self->fd, &v, 4, region_off(0) + 8));
-		ASSERT_EQ(v, *(volatile uint32_t *)(self->device->bars[0].vaddr + 8));
+		if (self->device->bars[0].vaddr)
+			ASSERT_EQ(v, *(volatile uint32_t *)(self->device->bars[0].vaddr + 8));
 		ASSERT_NE(0xffffffff, v);
 		/* 8-byte read: two registers. */
 		ASSERT_EQ(8, rvfio_pread(self->fd, &q, 8, region_off(0) + 8));
