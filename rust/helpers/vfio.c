@@ -6,3 +6,8 @@ __rust_helper struct pci_dev *rust_helper_pci_upstream_bridge(struct pci_dev *de
 {
 	return pci_upstream_bridge(dev);
 }
+
+__rust_helper int rust_helper_pci_domain_nr(struct pci_bus *bus)
+{
+	return pci_domain_nr(bus);
+}

@@ -17,9 +17,13 @@ pub mod pci;
 pub mod uapi;
 
 pub use device::{
+    file_is_group,
     Device,
+    DeviceSetGuard,
     Driver,
+    IommufdCtx,
     InfoCaps,
     Registration,
-    RegionInfo, //
+    RegionInfo,
+    SetMember, //
 };

@@ -225,6 +225,14 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         unsafe { bindings::pci_probe_reset_slot((*self.as_raw()).slot) == 0 }
     }
 
+    /// Sets the power state (`pci_set_power_state`).
+    ///
+    /// Not tied to a bound driver: a reset of a slot or bus moves every function on it.
+    pub fn set_power_state(&self, state: PowerState) -> Result {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        to_result(unsafe { bindings::pci_set_power_state(self.as_raw(), state as i32) })
+    }
+
     /// Returns whether a secondary bus reset of the function's bus is possible.
     pub fn can_reset_bus(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, whose `bus` is valid.
@@ -319,12 +327,6 @@ impl Device<device::Bound> {
         // SAFETY: `ptr` is owned (it came from `SavedState`); the function frees it and sets
         // it to NULL, whatever it returns.
         to_result(unsafe { bindings::pci_load_and_free_saved_state(self.as_raw(), &mut ptr) })
-    }
-
-    /// Sets the power state (`pci_set_power_state`).
-    pub fn set_power_state(&self, state: PowerState) -> Result {
-        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
-        to_result(unsafe { bindings::pci_set_power_state(self.as_raw(), state as i32) })
     }
 
     /// Requests BAR `bar` for the caller and maps it, memory or I/O port alike.

@@ -251,33 +251,36 @@ impl<T: Driver> Device<T> {
         to_result(unsafe { bindings::vfio_assign_device_set(self.as_raw(), set_id.cast_mut()) })
     }
 
-    /// Returns the [`Device`] of the same driver that the device set of `self` holds for
-    /// `dev`, if any.
-    ///
-    /// The caller must hold the device set's lock (as `open_device` and `close_device` do) for
-    /// the answer to stay true.
-    pub fn find_in_device_set(&self, dev: &device::Device) -> Option<&Device<T>> {
-        // SAFETY: `self` is valid, so is its `dev_set` (assigned before registration).
-        let found = unsafe {
-            bindings::vfio_find_device_in_devset((*self.as_raw()).dev_set, dev.as_raw())
-        };
-        if found.is_null() {
-            return None;
-        }
-        // SAFETY: `found` is a valid device of the set.
-        let ops = unsafe { (*found).ops };
-        if !core::ptr::eq(ops, &DeviceVTable::<T>::VTABLE) {
-            return None;
-        }
-        // SAFETY: Its ops are `T`'s, so it was created by `Device::<T>::new` (type invariants);
-        // it lives as long as it is in the set, which outlives `&self`'s use by the caller.
-        Some(unsafe { &*found.cast::<Device<T>>() })
+    /// Returns whether the device was opened through its iommufd cdev (not a group).
+    pub fn cdev_opened(&self) -> bool {
+        // SAFETY: `self` is valid; the flag is set before any ioctl of the opening file.
+        unsafe { (*self.as_raw()).cdev_opened() != 0 }
     }
 
-    /// Returns the number of open devices in the device set of `self`.
-    pub fn device_set_open_count(&self) -> u32 {
-        // SAFETY: `self` is valid, so is its `dev_set`.
-        unsafe { bindings::vfio_device_set_open_count((*self.as_raw()).dev_set) }
+    /// Returns the iommufd context the device is bound to, if it was opened through the cdev.
+    pub fn iommufd_ctx(&self) -> Option<IommufdCtx<'_>> {
+        // SAFETY: `self` is valid.
+        let ictx = unsafe { bindings::vfio_iommufd_device_ictx(self.as_raw()) };
+        // INVARIANT: The context stays bound while the device is open, which `&self` within a
+        // device callback guarantees.
+        NonNull::new(ictx).map(|ictx| IommufdCtx {
+            ictx,
+            _p: PhantomData,
+        })
+    }
+
+    /// Locks the device set of `self` (the devices reset together) and returns a guard to look
+    /// at its members.
+    pub fn lock_device_set(&self) -> DeviceSetGuard<'_> {
+        // SAFETY: `dev_set` is assigned before registration and lives as long as the device.
+        let set = unsafe { (*self.as_raw()).dev_set };
+        // SAFETY: `set` is valid; its mutex is initialised by the VFIO core.
+        unsafe { bindings::mutex_lock(&raw mut (*set).lock) };
+        // INVARIANT: Locked just above.
+        DeviceSetGuard {
+            set,
+            _p: PhantomData,
+        }
     }
 
     /// Returns the parent as a bound device.
@@ -595,4 +598,125 @@ struct NoDriver;
 impl Driver for NoDriver {
     type Data = ();
     const NAME: &'static CStr = c"none";
+}
+
+/// An iommufd context a device is bound to (`struct iommufd_ctx`), borrowed from the device.
+///
+/// # Invariants
+///
+/// `ictx` is a valid context for `'a`.
+#[derive(Clone, Copy)]
+pub struct IommufdCtx<'a> {
+    ictx: NonNull<bindings::iommufd_ctx>,
+    _p: PhantomData<&'a ()>,
+}
+
+/// The lock of a device set, held: its members can be looked at.
+///
+/// # Invariants
+///
+/// `set` is a valid `struct vfio_device_set` whose mutex this guard holds.
+pub struct DeviceSetGuard<'a> {
+    set: *mut bindings::vfio_device_set,
+    _p: PhantomData<&'a ()>,
+}
+
+impl DeviceSetGuard<'_> {
+    /// Returns the member of the set that `dev` is the parent of, if any.
+    pub fn find(&self, dev: &device::Device) -> Option<SetMember<'_>> {
+        // SAFETY: The set's lock is held (type invariant), as the function requires.
+        let vdev = unsafe { bindings::vfio_find_device_in_devset(self.set, dev.as_raw()) };
+        // INVARIANT: A member of the locked set stays in it while the lock is held.
+        NonNull::new(vdev).map(|vdev| SetMember {
+            vdev,
+            _p: PhantomData,
+        })
+    }
+
+    /// Returns the members of the set.
+    pub fn members(&self) -> impl Iterator<Item = SetMember<'_>> + '_ {
+        // SAFETY: `set` is valid (type invariant).
+        let head = unsafe { &raw mut (*self.set).device_list };
+        // SAFETY: The list is stable while the set's lock is held.
+        let mut node = unsafe { (*head).next };
+        core::iter::from_fn(move || {
+            if node == head {
+                return None;
+            }
+            let off = offset_of!(bindings::vfio_device, dev_set_list);
+            // SAFETY: Every node of `device_list` is the `dev_set_list` of a `vfio_device`.
+            let vdev = unsafe { node.cast::<u8>().sub(off).cast::<bindings::vfio_device>() };
+            // SAFETY: `node` is a valid list node while the lock is held.
+            node = unsafe { (*node).next };
+            // INVARIANT: A member of the locked set.
+            NonNull::new(vdev).map(|vdev| SetMember {
+                vdev,
+                _p: PhantomData,
+            })
+        })
+    }
+
+    /// Returns how many members of the set are open.
+    pub fn open_count(&self) -> u32 {
+        // SAFETY: `set` is valid (type invariant).
+        unsafe { bindings::vfio_device_set_open_count(self.set) }
+    }
+}
+
+impl Drop for DeviceSetGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: The lock is held by this guard (type invariant).
+        unsafe { bindings::mutex_unlock(&raw mut (*self.set).lock) };
+    }
+}
+
+/// A member of a locked device set.
+///
+/// # Invariants
+///
+/// `vdev` is a valid `struct vfio_device` in the set, for `'a` (the lock's lifetime).
+#[derive(Clone, Copy)]
+pub struct SetMember<'a> {
+    vdev: NonNull<bindings::vfio_device>,
+    _p: PhantomData<&'a ()>,
+}
+
+impl<'a> SetMember<'a> {
+    /// Returns the member as a [`Device`] of driver `T`, if it is one.
+    pub fn as_driver<T: Driver>(&self) -> Option<&'a Device<T>> {
+        // SAFETY: `vdev` is valid (type invariant).
+        let ops = unsafe { (*self.vdev.as_ptr()).ops };
+        if !core::ptr::eq(ops, &DeviceVTable::<T>::VTABLE) {
+            return None;
+        }
+        // SAFETY: Its ops are `T`'s, so `Device::<T>::new` created it; valid for `'a`.
+        Some(unsafe { &*self.vdev.as_ptr().cast::<Device<T>>() })
+    }
+
+    /// Returns how many users have the member open.
+    pub fn open_count(&self) -> u32 {
+        // SAFETY: `vdev` is valid; `open_count` changes only under the set's lock, which is held.
+        unsafe { (*self.vdev.as_ptr()).open_count }
+    }
+
+    /// Returns the member's ID in `ictx` (`vfio_iommufd_get_dev_id`): `Ok(id)` if it is bound
+    /// there, `Err(ENOENT)` if it is not bound but its IOMMU group is owned by `ictx`.
+    pub fn iommufd_dev_id(&self, ictx: IommufdCtx<'_>) -> Result<u32> {
+        // SAFETY: `vdev` and `ictx` are valid (type invariants).
+        let id = unsafe { bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr()) };
+        crate::error::to_result(id.min(0))?;
+        id.try_into().map_err(|_| EINVAL)
+    }
+
+    /// Returns whether the member belongs to the VFIO group open as `file`.
+    pub fn in_group_file(&self, file: &crate::fs::file::LocalFile) -> bool {
+        // SAFETY: `file` and `vdev` are valid.
+        unsafe { bindings::vfio_file_has_dev(file.as_ptr(), self.vdev.as_ptr()) }
+    }
+}
+
+/// Returns whether `file` is a VFIO group file (`/dev/vfio/$GROUP`).
+pub fn file_is_group(file: &crate::fs::file::LocalFile) -> bool {
+    // SAFETY: `file` is a valid file.
+    unsafe { bindings::vfio_file_is_group(file.as_ptr()) }
 }

@@ -67,3 +67,58 @@ plain_uapi_structs!(
     vfio_region_info_cap_type,
     vfio_device_info_cap_pci_atomic_comp,
 );
+
+/// Validates the header of `VFIO_DEVICE_SET_IRQS` against a device with `num_irqs`
+/// interrupts of type `hdr.index` and `max_irq_type` types (`vfio_set_irqs_validate_and_prepare`).
+///
+/// Returns how many bytes of data follow the header. Fails with `EINVAL` as the VFIO core does.
+pub fn irq_set_validate(
+    hdr: &mut uapi::vfio_irq_set,
+    num_irqs: u32,
+    max_irq_type: u32,
+) -> crate::error::Result<usize> {
+    let mut size = 0usize;
+    let num = i32::try_from(num_irqs)?;
+    let max = i32::try_from(max_irq_type)?;
+    let hdr: *mut uapi::vfio_irq_set = hdr;
+    // SAFETY: `uapi::vfio_irq_set` and `bindings::vfio_irq_set` are both generated from
+    // `struct vfio_irq_set` and have the same layout; `hdr` and `size` are valid for the call,
+    // which only reads the header (not the flexible array).
+    crate::error::to_result(unsafe {
+        crate::bindings::vfio_set_irqs_validate_and_prepare(hdr.cast(), num, max, &mut size)
+    })?;
+    Ok(size)
+}
+
+/// What [`check_feature`] decided.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FeatureCheck {
+    /// `VFIO_DEVICE_FEATURE_PROBE`: the feature is supported, nothing more to do.
+    Probed,
+    /// A `GET` or `SET` with enough argument space: carry it out.
+    Proceed,
+}
+
+/// Checks the flags and size of a `VFIO_DEVICE_FEATURE` request against the operations
+/// (`VFIO_DEVICE_FEATURE_GET`/`SET`) a feature supports and its minimum payload size, as C's
+/// `vfio_check_feature` does.
+pub fn check_feature(
+    flags: u32,
+    argsz: usize,
+    supported_ops: u32,
+    minsz: usize,
+) -> crate::error::Result<FeatureCheck> {
+    use crate::error::code::EINVAL;
+    let get_set = uapi::VFIO_DEVICE_FEATURE_GET | uapi::VFIO_DEVICE_FEATURE_SET;
+    if flags & get_set & !supported_ops != 0 {
+        return Err(EINVAL);
+    }
+    if flags & uapi::VFIO_DEVICE_FEATURE_PROBE != 0 {
+        return Ok(FeatureCheck::Probed);
+    }
+    // Without PROBE, one of GET or SET must be asked for.
+    if flags & get_set == 0 || argsz < minsz {
+        return Err(EINVAL);
+    }
+    Ok(FeatureCheck::Proceed)
+}

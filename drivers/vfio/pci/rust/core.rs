@@ -12,7 +12,9 @@
 
 use crate::{
     config,
-    rdwr, //
+    intrs,
+    rdwr,
+    reset, //
 };
 use kernel::{
     device::{
@@ -136,6 +138,9 @@ pub(crate) struct CoreDevice {
     /// The `memory_lock`.
     #[pin]
     pub(crate) memory: RwSemaphore<MemoryState>,
+    /// Interrupt state (C's `igate`); taken on its own, never with `open` or `memory`.
+    #[pin]
+    pub(crate) igate: Mutex<intrs::IrqState>,
 }
 
 /// The vfio-pci core, as a VFIO device driver.
@@ -166,6 +171,7 @@ impl VfioPciCore {
                 bars: core::array::from_fn(|_| Err(ENODEV)),
                 memory_enabled: false,
             }),
+            igate <- new_mutex!(intrs::IrqState::default()),
         });
         let dev = vfio::Device::<Self>::new(pdev.as_ref(), data)?;
 
@@ -329,9 +335,19 @@ impl VfioPciCore {
     }
 }
 
+/// Returns an all-zero uapi struct.
+///
+/// (The uapi crate's `Default` implementations are not exported to modules.)
+pub(crate) fn zeroed<T: FromBytes>() -> T {
+    const ZEROS: [u8; 64] = [0; 64];
+    build_assert!(core::mem::size_of::<T>() <= 64);
+    // PANIC: The size is at most 64 (checked at build time), so the copy cannot fail.
+    T::from_bytes_copy(&ZEROS[..core::mem::size_of::<T>()]).unwrap_or_else(|| unreachable!())
+}
+
 /// Reads the first `minsz` bytes of a uapi struct from userspace; the rest stays zero.
-fn read_prefix<T: FromBytes + AsBytes + Default>(arg: UserPtr, minsz: usize) -> Result<T> {
-    let mut v = T::default();
+pub(crate) fn read_prefix<T: FromBytes + AsBytes>(arg: UserPtr, minsz: usize) -> Result<T> {
+    let mut v: T = zeroed();
     let bytes = v.as_bytes_mut();
     let n = minsz.min(bytes.len());
     UserSlice::new(arg, n).reader().read_slice(&mut bytes[..n])?;
@@ -339,7 +355,7 @@ fn read_prefix<T: FromBytes + AsBytes + Default>(arg: UserPtr, minsz: usize) -> 
 }
 
 /// Writes the first `minsz` bytes of a uapi struct back to userspace.
-fn write_prefix<T: AsBytes>(arg: UserPtr, v: &T, minsz: usize) -> Result {
+pub(crate) fn write_prefix<T: AsBytes>(arg: UserPtr, v: &T, minsz: usize) -> Result {
     let bytes = v.as_bytes();
     let n = minsz.min(bytes.len());
     UserSlice::new(arg, n).writer().write_slice(&bytes[..n])
@@ -349,10 +365,11 @@ fn write_prefix<T: AsBytes>(arg: UserPtr, v: &T, minsz: usize) -> Result {
 macro_rules! offset_end {
     ($t:ty, $f:ident) => {{
         let base = ::core::mem::offset_of!($t, $f);
-        let v = <$t>::default();
+        let v: $t = $crate::core::zeroed();
         base + ::core::mem::size_of_val(&v.$f)
     }};
 }
+pub(crate) use offset_end;
 
 impl VfioPciCore {
     fn ioctl_get_info(dev: &Device, arg: UserPtr) -> Result<isize> {
@@ -382,8 +399,7 @@ impl VfioPciCore {
         info.count = Self::irq_count(dev, pdev, info.index);
         if info.index == uapi::VFIO_PCI_INTX_IRQ_INDEX {
             info.flags |= uapi::VFIO_IRQ_INFO_MASKABLE | uapi::VFIO_IRQ_INFO_AUTOMASKED;
-        } else {
-            // Dynamic MSI-X allocation is not offered (yet): every count is fixed.
+        } else if info.index != uapi::VFIO_PCI_MSIX_IRQ_INDEX || !pdev.msix_can_alloc_dyn() {
             info.flags |= uapi::VFIO_IRQ_INFO_NORESIZE;
         }
         write_prefix(arg, &info, minsz)?;
@@ -396,7 +412,6 @@ impl VfioPciCore {
         const PCI_MSI_FLAGS: u16 = 2;
         const PCI_MSI_FLAGS_QMASK: u16 = 0x000e;
         const PCI_MSIX_FLAGS_QSIZE: u16 = 0x07ff;
-        const PCI_EXP_FLAGS: u16 = 2;
         match index {
             uapi::VFIO_PCI_INTX_IRQ_INDEX => {
                 let pin = pdev.user_read_config_u8(PCI_INTERRUPT_PIN).unwrap_or(0);
@@ -418,17 +433,26 @@ impl VfioPciCore {
                 let flags = pdev.user_read_config_u16(pos + PCI_MSIX_FLAGS).unwrap_or(0);
                 u32::from(flags & PCI_MSIX_FLAGS_QSIZE) + 1
             }
-            uapi::VFIO_PCI_ERR_IRQ_INDEX => {
-                let pos = u16::from(pdev.pcie_cap());
-                if pos != 0 && pdev.user_read_config_u16(pos + PCI_EXP_FLAGS).is_ok() {
-                    1
-                } else {
-                    0
-                }
-            }
-            uapi::VFIO_PCI_REQ_IRQ_INDEX => 1,
+            uapi::VFIO_PCI_ERR_IRQ_INDEX | uapi::VFIO_PCI_REQ_IRQ_INDEX => 1,
             _ => 0,
         }
+    }
+
+    fn ioctl_set_irqs(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
+        let minsz = offset_end!(uapi::vfio_irq_set, count);
+        let mut hdr: uapi::vfio_irq_set = read_prefix(arg, minsz)?;
+        let max = Self::irq_count(dev, pdev, hdr.index);
+        let size = vfio::uapi::irq_set_validate(&mut hdr, max, uapi::VFIO_PCI_NUM_IRQS)?;
+        let mut data = KVec::new();
+        if size > 0 {
+            data.resize(size, 0u8, GFP_KERNEL)?;
+            UserSlice::new(arg.wrapping_byte_add(minsz), size)
+                .reader()
+                .read_slice(&mut data)?;
+        }
+        let mut irqs = dev.igate.lock();
+        intrs::set_irqs(pdev, &mut irqs, hdr.flags, hdr.index, hdr.start, hdr.count, &data)?;
+        Ok(0)
     }
 
     fn ioctl_reset(dev: &Device, pdev: &pci::Device<Bound>) -> Result<isize> {
@@ -468,6 +492,7 @@ impl vfio::Driver for VfioPciCore {
         if let Some(state) = state {
             Self::disable(dev, pdev, state);
         }
+        dev.igate.lock().release();
     }
 
     fn read(
@@ -500,8 +525,17 @@ impl vfio::Driver for VfioPciCore {
         match cmd {
             ioctl::DEVICE_GET_INFO => Self::ioctl_get_info(dev, arg),
             ioctl::DEVICE_GET_IRQ_INFO => Self::ioctl_get_irq_info(dev, pdev, arg),
+            ioctl::DEVICE_SET_IRQS => Self::ioctl_set_irqs(dev, pdev, arg),
             ioctl::DEVICE_RESET => Self::ioctl_reset(dev, pdev),
+            ioctl::DEVICE_GET_PCI_HOT_RESET_INFO => reset::ioctl_get_info(dev, pdev, arg),
+            ioctl::DEVICE_PCI_HOT_RESET => reset::ioctl_hot_reset(dev, pdev, arg),
             _ => Err(ENOTTY),
+        }
+    }
+
+    fn request(dev: &Device, parent: &device::Device<Bound>, count: u32) {
+        if let Ok(pdev) = <&pci::Device<Bound>>::try_from(parent) {
+            intrs::request(dev, pdev, count);
         }
     }
 

@@ -25,7 +25,9 @@ use kernel::{
 
 mod config;
 mod core;
+mod intrs;
 mod rdwr;
+mod reset;
 
 module! {
     type: VfioPciModule,
