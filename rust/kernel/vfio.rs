@@ -10,11 +10,13 @@
 //!   the VFIO core (`/dev/vfio/$GROUP` and `/dev/vfio/devices/vfioN`);
 //! - [`pci`]: the PCI driver glue that binds devices the way the C
 //!   `vfio-pci` driver does, only through `driver_override`;
-//! - [`uapi`]: ioctl numbers and user copies of the uapi structs.
+//! - [`uapi`]: ioctl numbers and user copies of the uapi structs;
+//! - [`virqfd`]: handlers run when an eventfd is signalled.
 
 pub mod device;
 pub mod pci;
 pub mod uapi;
+pub mod virqfd;
 
 pub use device::{
     file_is_group,

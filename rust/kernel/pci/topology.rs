@@ -75,6 +75,12 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         devfn as u8
     }
 
+    /// Returns whether the function is an SR-IOV physical function.
+    pub fn is_physfn(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).is_physfn() != 0 }
+    }
+
     /// Returns whether MSI-X vectors can be allocated after MSI-X is enabled.
     pub fn msix_can_alloc_dyn(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.

@@ -13,6 +13,7 @@
 use crate::{
     config,
     intrs,
+    ioeventfd,
     rdwr,
     reset, //
 };
@@ -22,6 +23,7 @@ use kernel::{
         Bound, //
     },
     devres::Devres,
+    eventfd::EventFd,
     new_mutex,
     pci::{
         self,
@@ -123,6 +125,13 @@ pub(crate) struct MemoryState {
     /// Whether memory decode is enabled in the virtual command register; BAR accesses fail
     /// with `EIO` while it is not.
     pub(crate) memory_enabled: bool,
+    /// Whether the user asked for low power (`VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`).
+    ///
+    /// The device stays in D0 (runtime power management is not implemented yet); the state is
+    /// kept so that the uapi answers as the C driver's does.
+    pub(crate) pm_runtime_engaged: bool,
+    /// The eventfd to signal when the device leaves low power on its own.
+    pub(crate) pm_wake: Option<EventFd>,
 }
 
 /// The vfio-pci core's data of one device, embedded in its [`vfio::Device`].
@@ -141,6 +150,14 @@ pub(crate) struct CoreDevice {
     /// Interrupt state (C's `igate`); taken on its own, never with `open` or `memory`.
     #[pin]
     pub(crate) igate: Mutex<intrs::IrqState>,
+    /// The VF token of an SR-IOV physical function (`VFIO_DEVICE_FEATURE_PCI_VF_TOKEN`), set by
+    /// the PF's user; `None` until set. Taken on its own.
+    #[pin]
+    vf_token: Mutex<Option<[u8; 16]>>,
+    /// The ioeventfds of the open device (C's `ioeventfds_lock` and list). Dropping one waits for
+    /// its handlers, which take the read side of `memory`: never drop one with `memory` held.
+    #[pin]
+    pub(crate) ioeventfds: Mutex<KVec<ioeventfd::IoEventFd>>,
 }
 
 /// The vfio-pci core, as a VFIO device driver.
@@ -170,7 +187,11 @@ impl VfioPciCore {
             memory <- new_rwsem!(MemoryState {
                 bars: core::array::from_fn(|_| Err(ENODEV)),
                 memory_enabled: false,
+                pm_runtime_engaged: false,
+                pm_wake: None,
             }),
+            vf_token <- new_mutex!(None),
+            ioeventfds <- new_mutex!(KVec::new()),
             igate <- new_mutex!(intrs::IrqState::default()),
         });
         let dev = vfio::Device::<Self>::new(pdev.as_ref(), data)?;
@@ -289,12 +310,16 @@ impl VfioPciCore {
             ..
         } = state;
         drop(config);
+        // The ioeventfds write to the BARs: detach them before the BARs go.
+        dev.ioeventfds.lock().clear();
         {
             let mut mem = dev.memory.write();
             for bar in mem.bars.iter_mut() {
                 *bar = Err(ENODEV);
             }
             mem.memory_enabled = false;
+            mem.pm_runtime_engaged = false;
+            mem.pm_wake = None;
         }
 
         // Restore the state saved at open, and reset the device in it if we can: resetting
@@ -455,6 +480,94 @@ impl VfioPciCore {
         Ok(0)
     }
 
+    /// `VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`: C's `vfio_pci_runtime_pm_entry`.
+    fn pm_entry(dev: &Device, wake: Option<EventFd>) -> Result {
+        let mut mem = dev.memory.write();
+        if mem.pm_runtime_engaged {
+            return Err(EINVAL);
+        }
+        mem.pm_runtime_engaged = true;
+        mem.pm_wake = wake;
+        Ok(())
+    }
+
+    fn feature(
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        flags: u32,
+        arg: UserPtr,
+        argsz: usize,
+    ) -> Result<isize> {
+        use vfio::uapi::{
+            check_feature,
+            FeatureCheck, //
+        };
+        const SET: u32 = uapi::VFIO_DEVICE_FEATURE_SET;
+        match flags & uapi::VFIO_DEVICE_FEATURE_MASK {
+            uapi::VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY => {
+                if check_feature(flags, argsz, SET, 0)? == FeatureCheck::Probed {
+                    return Ok(0);
+                }
+                Self::pm_entry(dev, None)?;
+            }
+            uapi::VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP => {
+                if check_feature(flags, argsz, SET, 4)? == FeatureCheck::Probed {
+                    return Ok(0);
+                }
+                let mut fd = [0u8; 4];
+                UserSlice::new(arg, 4).reader().read_slice(&mut fd)?;
+                let fd = i32::from_ne_bytes(fd);
+                if fd < 0 {
+                    return Err(EINVAL);
+                }
+                Self::pm_entry(dev, Some(EventFd::from_fd(fd)?))?;
+            }
+            uapi::VFIO_DEVICE_FEATURE_LOW_POWER_EXIT => {
+                if check_feature(flags, argsz, SET, 0)? == FeatureCheck::Probed {
+                    return Ok(0);
+                }
+                let mut mem = dev.memory.write();
+                mem.pm_runtime_engaged = false;
+                mem.pm_wake = None;
+            }
+            uapi::VFIO_DEVICE_FEATURE_PCI_VF_TOKEN => {
+                // Only physical functions have a VF token.
+                if !pdev.is_physfn() {
+                    return Err(ENOTTY);
+                }
+                // No GET: it would hand out the token of the previous user.
+                if check_feature(flags, argsz, SET, 16)? == FeatureCheck::Probed {
+                    return Ok(0);
+                }
+                let mut uuid = [0u8; 16];
+                UserSlice::new(arg, 16).reader().read_slice(&mut uuid)?;
+                *dev.vf_token.lock() = Some(uuid);
+            }
+            // DMA_BUF export comes with the DMABUF-backed BAR mapping.
+            _ => return Err(ENOTTY),
+        }
+        Ok(0)
+    }
+
+    fn ioctl_ioeventfd(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
+        let minsz = offset_end!(uapi::vfio_device_ioeventfd, fd);
+        let e: uapi::vfio_device_ioeventfd = read_prefix(arg, minsz)?;
+        if (e.argsz as usize) < minsz {
+            return Err(EINVAL);
+        }
+        if e.flags & !uapi::VFIO_DEVICE_IOEVENTFD_SIZE_MASK != 0 {
+            return Err(EINVAL);
+        }
+        let count = e.flags & uapi::VFIO_DEVICE_IOEVENTFD_SIZE_MASK;
+        if count.count_ones() != 1 || e.fd < -1 {
+            return Err(EINVAL);
+        }
+        let msix = Self::open_state(&mut dev.open.lock())?.msix;
+        // CAST: A single bit of the 4-bit size mask: 1, 2, 4 or 8.
+        ioeventfd::set(dev, pdev, msix, e.offset, e.data, count as u8, e.fd)?;
+        Ok(0)
+    }
+
     fn ioctl_reset(dev: &Device, pdev: &pci::Device<Bound>) -> Result<isize> {
         let reset_works = Self::open_state(&mut dev.open.lock())?.reset_works;
         if !reset_works {
@@ -527,10 +640,22 @@ impl vfio::Driver for VfioPciCore {
             ioctl::DEVICE_GET_IRQ_INFO => Self::ioctl_get_irq_info(dev, pdev, arg),
             ioctl::DEVICE_SET_IRQS => Self::ioctl_set_irqs(dev, pdev, arg),
             ioctl::DEVICE_RESET => Self::ioctl_reset(dev, pdev),
+            ioctl::DEVICE_IOEVENTFD => Self::ioctl_ioeventfd(dev, pdev, arg),
             ioctl::DEVICE_GET_PCI_HOT_RESET_INFO => reset::ioctl_get_info(dev, pdev, arg),
             ioctl::DEVICE_PCI_HOT_RESET => reset::ioctl_hot_reset(dev, pdev, arg),
             _ => Err(ENOTTY),
         }
+    }
+
+    fn device_feature(
+        dev: &Device,
+        parent: &device::Device<Bound>,
+        flags: u32,
+        arg: UserPtr,
+        argsz: usize,
+    ) -> Result<isize> {
+        let pdev: &pci::Device<Bound> = parent.try_into()?;
+        Self::feature(dev, pdev, flags, arg, argsz)
     }
 
     fn request(dev: &Device, parent: &device::Device<Bound>, count: u32) {

@@ -26,6 +26,7 @@ use kernel::{
 mod config;
 mod core;
 mod intrs;
+mod ioeventfd;
 mod rdwr;
 mod reset;
 
