@@ -5,7 +5,9 @@
 #
 # QEMU (TCG) q35 with an emulated VT-d IOMMU and the devices vfio-pci is
 # tested on: igb (behind a PCIe root port; SR-IOV, MSI-X, FLR), edu (small
-# MMIO BAR, INTx/MSI) and ivshmem-plain (a 1 GiB 64-bit prefetchable BAR).
+# MMIO BAR, INTx/MSI) and ivshmem-plain (a 1 GiB 64-bit prefetchable BAR);
+# plus two more edu functions behind a PCIe-to-PCI bridge, which share one
+# IOMMU group and one bus reset (the hot reset tests).
 # The kernel console goes to build/logs/NAME.console.log, the tests' output
 # (second serial port) to build/logs/NAME.tests.log; results.py turns the
 # latter into build/results/NAME.tsv and checks the former for splats.
@@ -45,6 +47,9 @@ qemu_args=(
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
 	-device igb,bus=rp1
 	-device edu
+	-device pcie-pci-bridge,id=pbr,bus=pcie.0
+	-device edu,bus=pbr,addr=1.0
+	-device edu,bus=pbr,addr=2.0
 	-object memory-backend-memfd,id=ivshm,size=1G,share=on
 	-device ivshmem-plain,memdev=ivshm
 	-kernel "$b/obj/arch/x86/boot/bzImage"
