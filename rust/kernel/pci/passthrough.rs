@@ -570,3 +570,81 @@ impl Drop for RomMapping<'_> {
         unsafe { bindings::pci_unmap_rom(self.pdev.as_raw(), self.addr.as_ptr().cast()) };
     }
 }
+
+/// The value of `pci_dev::irq` when the legacy interrupt is not connected (`IRQ_NOTCONNECTED`).
+pub const IRQ_NOTCONNECTED: u32 = 1 << 31;
+
+/// Device state that config space virtualization mirrors to the user.
+impl<Ctx: device::DeviceContext> Device<Ctx> {
+    /// Returns the current power state as the PCI core tracks it (C's `pci_power_t`: `0` is D0,
+    /// `3` D3hot, `4` D3cold, `5` unknown, `-1` an error).
+    pub fn current_power_state(&self) -> i32 {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).current_state }
+    }
+
+    /// Returns whether the function does not implement the memory enable bit of the command
+    /// register (SR-IOV VFs and some quirky devices).
+    pub fn no_command_memory(&self) -> bool {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        unsafe { (*self.as_raw()).no_command_memory() != 0 }
+    }
+
+    /// Returns the size of the platform's shadow copy of the expansion ROM, or 0 if there is
+    /// none (`pdev->rom`/`pdev->romlen`).
+    pub fn shadow_rom_len(&self) -> usize {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
+        let (rom, len) = unsafe { ((*self.as_raw()).rom, (*self.as_raw()).romlen) };
+        if rom != 0 {
+            len
+        } else {
+            0
+        }
+    }
+}
+
+/// Vital product data and PCI Express device control.
+impl Device<device::Bound> {
+    /// Reads `buf.len()` bytes of vital product data at `pos` (`pci_read_vpd`).
+    ///
+    /// Returns the number of bytes read.
+    pub fn read_vpd(&self, pos: u32, buf: &mut [u8]) -> Result<usize> {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`; `buf` is valid for writes
+        // of `buf.len()` bytes.
+        let ret = unsafe {
+            bindings::pci_read_vpd(
+                self.as_raw(),
+                pos.into(),
+                buf.len(),
+                buf.as_mut_ptr().cast(),
+            )
+        };
+        // CAST: A negative `ssize_t` is an errno, which fits in `c_int`.
+        usize::try_from(ret).map_err(|_| Error::from_errno(ret as c_int))
+    }
+
+    /// Writes `buf` to the vital product data at `pos` (`pci_write_vpd`).
+    ///
+    /// Returns the number of bytes written.
+    pub fn write_vpd(&self, pos: u32, buf: &[u8]) -> Result<usize> {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`; `buf` is valid for reads
+        // of `buf.len()` bytes.
+        let ret = unsafe {
+            bindings::pci_write_vpd(self.as_raw(), pos.into(), buf.len(), buf.as_ptr().cast())
+        };
+        // CAST: A negative `ssize_t` is an errno, which fits in `c_int`.
+        usize::try_from(ret).map_err(|_| Error::from_errno(ret as c_int))
+    }
+
+    /// Returns the maximum payload size the function is set to, in bytes (`pcie_get_mps`).
+    pub fn pcie_get_mps(&self) -> i32 {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        unsafe { bindings::pcie_get_mps(self.as_raw()) }
+    }
+
+    /// Sets the maximum read request size, in bytes (`pcie_set_readrq`).
+    pub fn pcie_set_readrq(&self, rq: i32) -> Result {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        to_result(unsafe { bindings::pcie_set_readrq(self.as_raw(), rq) })
+    }
+}

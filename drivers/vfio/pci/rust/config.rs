@@ -2,50 +2,229 @@
 
 //! Config space virtualization: what `vfio_pci_config.c` does in C.
 //!
-//! FIXME: this is the first step only: reads pass through to the device and,
-//! of the writes, only those to the command register reach it (bus master,
-//! memory and I/O decode, INTx disable), under the write side of
-//! `memory_lock`; all other writes are dropped. The full virtualization
-//! (BAR sizing, capability permissions, emulated fields) replaces it.
+//! The user gets a config space that looks like the device's but cannot
+//! take the device away from the host: BARs are virtual (the user sizes and
+//! programs copies), capabilities the user has no business with are left
+//! out of the chain, and writes that need the host to act (power state,
+//! function level reset, memory decode, MSI) are trapped and carried out on
+//! the user's behalf.
+//!
+//! The state, [`Config`], lives in the open device's state
+//! ([`crate::core::OpenState`]), under the `open` mutex; the handlers that
+//! change memory decode, the power state or reset the function take the
+//! write side of `memory_lock` under it. Lock order: `open`, then `memory`;
+//! never the other way round.
+//!
+//! Every byte of config space belongs to a region (the header, a capability,
+//! or the gaps between them), recorded in a byte map; the region's
+//! [`perm::Perm`] says which bits are virtual, which are writable and which
+//! handlers read and write it. Submodules: [`regs`] (register names),
+//! [`perm`] (permission tables), [`caplen`] (capability lengths), [`init`]
+//! (building the virtual config space at open), [`caps`] (the handlers).
 
+mod caplen;
+mod caps;
+mod init;
+mod perm;
+mod regs;
+#[cfg(CONFIG_VFIO_PCI_RUST_KUNIT_TEST)]
+mod tests;
+
+use self::{
+    perm::{
+        bytes_mask,
+        merge,
+        update,
+        Perm,
+        PermBits,
+        Read,
+        Write, //
+    },
+    regs::*,
+};
 use crate::core::Device;
 use kernel::{
     device::Bound,
-    pci,
-    prelude::*, //
+    pci::{
+        self,
+        passthrough::PowerState, //
+    },
+    prelude::*,
 };
 
-const PCI_COMMAND: u16 = 0x04;
-const PCI_COMMAND_IO: u16 = 0x1;
-const PCI_COMMAND_MEMORY: u16 = 0x2;
-const PCI_COMMAND_MASTER: u16 = 0x4;
-const PCI_COMMAND_INTX_DISABLE: u16 = 0x400;
+/// Map entry of the standard header (C's fake `PCI_CAP_ID_BASIC`).
+const CAP_ID_BASIC: u8 = 0;
+/// Map entry of bytes outside any capability: raw access.
+const CAP_ID_INVALID: u8 = 0xff;
+/// Map entry of bytes emulated entirely (used by variant drivers in C).
+const CAP_ID_INVALID_VIRT: u8 = 0xfe;
 
-/// The command register bits a user may change.
-const COMMAND_WRITABLE: u16 =
-    PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE;
-
-/// The virtual config space of an open device.
+/// The virtual config space of an open device (C: the `vconfig`, `pci_config_map`, `rbar`,
+/// `bardirty`, `extended_caps`, `msi_perm`, `msi_qmax` and `virq_disabled` fields of
+/// `struct vfio_pci_core_device`).
+///
+/// Protected by the `open` mutex of [`crate::core::CoreDevice`], like all open state.
 pub(crate) struct Config {
     /// The size of config space: 256 or 4096 bytes.
     size: u16,
+    /// The virtual config space, little-endian, `size` bytes.
+    vconfig: KVec<u8>,
+    /// For each byte of config space, the ID of the capability it belongs to (standard or
+    /// extended, by position), [`CAP_ID_BASIC`] for the header, [`CAP_ID_INVALID`] for gaps.
+    map: KVec<u8>,
+    /// The BARs and ROM BAR as the host programmed them, to restore after a reset the device
+    /// went through behind our back.
+    rbar: [u32; 7],
+    /// Whether the virtual BARs were written since they were last sized.
+    bardirty: bool,
+    /// Whether the function has extended config space with something in it.
+    extended_caps: bool,
+    /// The permissions of the MSI capability, which depend on its layout.
+    msi_perm: Option<&'static Perm>,
+    /// The log2 of the number of MSI vectors the interrupt code enabled (C: `msi_qmax`).
+    msi_qmax: u32,
+    /// Whether the interrupt code has MSI enabled (C: `irq_type == VFIO_PCI_MSI_IRQ_INDEX`).
+    ///
+    /// TODO[INTR]: set by `VFIO_DEVICE_SET_IRQS` once interrupts are implemented; until then
+    /// the MSI enable bit a user writes never reaches the device, as in C with MSI off.
+    msi_enabled: bool,
+    /// INTx is hidden from the user (a device with broken INTx, C: `nointx`).
+    nointx: bool,
+    /// The virtual INTx disable bit, as last acted upon (C: `virq_disabled`).
+    virq_disabled: bool,
 }
 
 impl Config {
-    /// Builds the virtual config space when the device is opened.
-    pub(crate) fn new(pdev: &pci::Device<Bound>) -> Result<Self> {
-        Ok(Self {
-            size: crate::core::cfg_size(pdev),
-        })
+    /// Returns the `n` bytes of virtual config space at `pos`, little-endian.
+    fn vget(&self, pos: u16, n: usize) -> u32 {
+        let pos = usize::from(pos);
+        let mut v = 0u32;
+        for i in (0..n.min(4)).rev() {
+            v = (v << 8) | u32::from(self.vconfig.get(pos + i).copied().unwrap_or(0));
+        }
+        v
     }
 
-    /// Returns whether memory decode is enabled in the (virtual) command register.
+    /// Sets the `n` bytes of virtual config space at `pos` to the low bytes of `v`.
+    fn vset(&mut self, pos: u16, n: usize, v: u32) {
+        let pos = usize::from(pos);
+        for i in 0..n.min(4) {
+            if let Some(b) = self.vconfig.get_mut(pos + i) {
+                // CAST: Byte `i` of `v`, on purpose.
+                *b = (v >> (8 * i)) as u8;
+            }
+        }
+    }
+
+    /// Reads `n` bytes of the device's config space at `pos` (C: `vfio_user_config_read`).
+    fn phys_read(pdev: &pci::Device<Bound>, pos: u16, n: usize) -> Result<u32> {
+        match n {
+            1 => pdev.user_read_config_u8(pos).map(u32::from),
+            2 => pdev.user_read_config_u16(pos).map(u32::from),
+            4 => pdev.user_read_config_u32(pos),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Writes the low `n` bytes of `v` to the device's config space at `pos` (C:
+    /// `vfio_user_config_write`).
+    fn phys_write(pdev: &pci::Device<Bound>, pos: u16, n: usize, v: u32) -> Result {
+        // CAST: Each arm keeps the `n` bytes the access is about.
+        match n {
+            1 => pdev.user_write_config_u8(pos, v as u8),
+            2 => pdev.user_write_config_u16(pos, v as u16),
+            4 => pdev.user_write_config_u32(pos, v),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Returns whether memory decode is on as the user sees it (C: `__vfio_pci_memory_enabled`):
+    /// the device is not in D3 and the virtual command register enables memory (or the device
+    /// has no memory enable bit, like SR-IOV VFs). [`crate::core::MemoryState`] keeps a copy.
     pub(crate) fn memory_enabled(&self, pdev: &pci::Device<Bound>) -> bool {
-        pdev.user_read_config_u16(PCI_COMMAND)
-            .is_ok_and(|c| c & PCI_COMMAND_MEMORY != 0)
+        pdev.current_power_state() < PowerState::D3Hot as i32
+            && (pdev.no_command_memory() || self.vget(COMMAND, 2) & COMMAND_MEMORY != 0)
     }
 
-    /// Reads `n` (1, 2 or 4) naturally aligned bytes at `pos`.
+    /// Returns the virtual interrupt pin: 0 when INTx is not offered to the user.
+    pub(crate) fn intx_pin(&self) -> u8 {
+        // CAST: One byte.
+        self.vget(INTERRUPT_PIN, 1) as u8
+    }
+
+    /// Returns how many bytes (1, 2 or 4) of the `count` at `pos` the next access covers:
+    /// naturally aligned, inside one dword and inside one region (C: the chunking of
+    /// `vfio_pci_config_rw_single`).
+    pub(crate) fn chunk(&self, pos: u16, count: usize) -> usize {
+        let p = usize::from(pos);
+        let region = self.map.get(p).copied();
+        let mut same = 1;
+        while (p + same) % 4 != 0 && self.map.get(p + same).copied() == region {
+            same += 1;
+        }
+        let count = count.min(same);
+        if count >= 4 && p % 4 == 0 {
+            4
+        } else if count >= 2 && p % 2 == 0 {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Returns where the region holding `pos` starts (C: `vfio_find_cap_start`): 0 for the
+    /// header, else the first byte, going back, with the same map entry.
+    fn find_cap_start(&self, pos: u16) -> u16 {
+        let Some(&cap) = self.map.get(usize::from(pos)) else {
+            return 0;
+        };
+        if cap == CAP_ID_BASIC {
+            return 0;
+        }
+        let base = if pos >= CFG_SPACE_SIZE {
+            CFG_SPACE_SIZE
+        } else {
+            STD_HEADER_SIZEOF
+        };
+        let mut start = pos;
+        while start > base && self.map.get(usize::from(start - 1)) == Some(&cap) {
+            start -= 1;
+        }
+        start
+    }
+
+    /// Returns the permissions of the region holding `pos` and where it starts.
+    fn lookup(&self, pos: u16) -> (&'static Perm, u16) {
+        let cap = self
+            .map
+            .get(usize::from(pos))
+            .copied()
+            .unwrap_or(CAP_ID_INVALID);
+        match cap {
+            CAP_ID_INVALID => (&perm::PERM_UNASSIGNED, pos),
+            CAP_ID_INVALID_VIRT => (&perm::PERM_VIRT, pos),
+            _ if pos >= CFG_SPACE_SIZE => {
+                // The map holds the low byte of the ID; IDs past the table come from a hidden,
+                // unknown capability at the head of the chain: read-only, header virtual.
+                let perm = if u16::from(cap) > EXT_CAP_ID_MAX {
+                    &perm::PERM_DIRECT_RO
+                } else {
+                    perm::ecap_perm(cap.into())
+                };
+                (perm, self.find_cap_start(pos))
+            }
+            CAP_ID_BASIC => (perm::cap_perm(CAP_ID_BASIC), 0),
+            CAP_ID_MSI => (
+                self.msi_perm.unwrap_or(&perm::PERM_DIRECT_RO),
+                self.find_cap_start(pos),
+            ),
+            _ if cap > CAP_ID_MAX => (&perm::PERM_DIRECT_RO, self.find_cap_start(pos)),
+            _ => (perm::cap_perm(cap), self.find_cap_start(pos)),
+        }
+    }
+
+    /// Reads `n` (1, 2 or 4) naturally aligned bytes at `pos`, inside one region (see
+    /// [`Config::chunk`]), as the user sees them.
     pub(crate) fn read(
         &mut self,
         _dev: &Device,
@@ -56,14 +235,20 @@ impl Config {
         if pos >= self.size {
             return Err(EFAULT);
         }
-        match n {
-            4 => pdev.user_read_config_u32(pos),
-            2 => pdev.user_read_config_u16(pos).map(u32::from),
-            _ => pdev.user_read_config_u8(pos).map(u32::from),
-        }
+        let (perm, start) = self.lookup(pos);
+        let offset = pos - start;
+        let v = match perm.read {
+            Read::Default | Read::Msi => self.default_read(pdev, pos, n, &perm.bits, offset)?,
+            Read::Basic => self.basic_read(pdev, pos, n, &perm.bits, offset)?,
+            Read::Direct => self.direct_read(pdev, pos, n, offset)?,
+            Read::Raw => Self::phys_read(pdev, pos, n)?,
+            Read::Virt => self.vget(pos, n),
+        };
+        Ok(v & bytes_mask(n))
     }
 
-    /// Writes the low `n` (1, 2 or 4) bytes of `val` at `pos`.
+    /// Writes the low `n` (1, 2 or 4) bytes of `val` at `pos`, inside one region (see
+    /// [`Config::chunk`]), as the user asks.
     pub(crate) fn write(
         &mut self,
         dev: &Device,
@@ -72,24 +257,94 @@ impl Config {
         n: usize,
         val: u32,
     ) -> Result {
-        // Only a write covering the low byte (or both bytes) of the command register is
-        // honoured here.
-        if !(pos <= PCI_COMMAND && pos + n as u16 > PCI_COMMAND) {
+        if pos >= self.size {
+            return Err(EFAULT);
+        }
+        let val = val & bytes_mask(n);
+        let (perm, start) = self.lookup(pos);
+        let offset = pos - start;
+        let bits = &perm.bits;
+        match perm.write {
+            Write::Drop => Ok(()),
+            Write::Default => self.default_write(pdev, pos, n, bits, offset, val),
+            Write::Basic => self.basic_write(dev, pdev, pos, n, bits, offset, val),
+            Write::Pm => self.pm_write(dev, pdev, pos, n, bits, offset, val),
+            Write::Vpd => self.vpd_write(pdev, pos, n, bits, offset, val),
+            Write::Exp => self.exp_write(dev, pdev, pos, n, bits, offset, val),
+            Write::Af => self.af_write(dev, pdev, pos, n, bits, offset, val),
+            Write::Msi => self.msi_write(pdev, pos, n, bits, offset, val),
+            Write::Raw => Self::phys_write(pdev, pos, n, val),
+            Write::Virt => {
+                self.vset(pos, n, val);
+                Ok(())
+            }
+        }
+    }
+
+    /// The default read: virtual bits from the virtual config space, the others from the
+    /// device (C: `vfio_default_config_read`).
+    fn default_read(
+        &self,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+    ) -> Result<u32> {
+        let vval = self.vget(pos, n);
+        let virt = bits.virt(offset.into(), n);
+        if virt == bytes_mask(n) {
+            return Ok(vval);
+        }
+        let phys = Self::phys_read(pdev, pos, n)?;
+        Ok(merge(phys, vval, virt))
+    }
+
+    /// The default write: writable virtual bits to the virtual config space, writable
+    /// physical ones to the device (read, modify, write); the rest is dropped (C:
+    /// `vfio_default_config_write`).
+    fn default_write(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        let write = bits.write(offset.into(), n);
+        if write == 0 {
             return Ok(());
         }
-        let shift = 8 * u32::from(PCI_COMMAND - pos);
-        let mut mask = 0xffffu16;
-        if n == 1 {
-            mask = 0x00ff;
+        let virt = bits.virt(offset.into(), n);
+        if write & virt != 0 {
+            let v = update(self.vget(pos, n), val, write & virt);
+            self.vset(pos, n, v);
         }
-        // CAST: The shifted value keeps the command word in the low 16 bits.
-        let new = (val >> shift) as u16 & mask;
-
-        let mut mem = dev.memory.write();
-        let cur = pdev.user_read_config_u16(PCI_COMMAND)?;
-        let cmd = (cur & !(COMMAND_WRITABLE & mask)) | (new & COMMAND_WRITABLE);
-        pdev.user_write_config_u16(PCI_COMMAND, cmd)?;
-        mem.memory_enabled = cmd & PCI_COMMAND_MEMORY != 0;
+        if write & !virt != 0 {
+            let phys = Self::phys_read(pdev, pos, n)?;
+            Self::phys_write(pdev, pos, n, update(phys, val, write & !virt))?;
+        }
         Ok(())
+    }
+
+    /// Reads the device's bits, except the capability chain (C: `vfio_direct_config_read`):
+    /// the header dword of an extended capability, and the ID and next pointer of a standard
+    /// one, come from the virtual config space, where hidden capabilities are skipped.
+    fn direct_read(&self, pdev: &pci::Device<Bound>, pos: u16, n: usize, offset: u16) -> Result<u32> {
+        let v = Self::phys_read(pdev, pos, n)?;
+        if pos >= CFG_SPACE_SIZE {
+            if offset < 4 {
+                return Ok(self.vget(pos, n));
+            }
+        } else if pos >= STD_HEADER_SIZEOF {
+            if offset == CAP_LIST_ID && n > 1 {
+                let k = n.min(usize::from(CAP_FLAGS));
+                return Ok(merge(v, self.vget(pos, k), bytes_mask(k)));
+            } else if offset == CAP_LIST_NEXT {
+                return Ok(merge(v, self.vget(pos, 1), bytes_mask(1)));
+            }
+        }
+        Ok(v)
     }
 }

@@ -236,7 +236,14 @@ impl VfioPciCore {
             dev_dbg!(pdev.as_ref(), "couldn't store saved state\n");
         }
 
-        let pci_2_3 = !dev.options.nointxmask && pdev.intx_mask_supported();
+        // Devices whose INTx is known to be broken get none: the pin reads as zero and INTx
+        // stays disabled on the host.
+        let nointx = !dev.options.nointxmask && Self::broken_intx(pdev);
+        if nointx {
+            dev_info!(pdev.as_ref(), "Masking broken INTx support\n");
+            pdev.intx(false);
+        }
+        let pci_2_3 = !dev.options.nointxmask && !nointx && pdev.intx_mask_supported();
         if pci_2_3 {
             if let Ok(cmd) = pdev.user_read_config_u16(PCI_COMMAND) {
                 if cmd & PCI_COMMAND_INTX_DISABLE != 0 {
@@ -245,7 +252,7 @@ impl VfioPciCore {
             }
         }
 
-        let config = match config::Config::new(pdev) {
+        let config = match config::Config::new(pdev, nointx) {
             Ok(c) => c,
             Err(e) => {
                 drop(saved_state);
@@ -264,6 +271,18 @@ impl VfioPciCore {
             pci_2_3,
             msix,
         })
+    }
+
+    /// Returns whether the device's INTx is known not to work (C: `vfio_pci_nointx`).
+    fn broken_intx(pdev: &pci::Device<Bound>) -> bool {
+        if pdev.vendor_id().as_raw() != 0x8086 {
+            return false;
+        }
+        // The i40e family (XL710, X710, XXV710) and the X550.
+        matches!(
+            pdev.device_id(),
+            0x1572 | 0x1574 | 0x1580..=0x1581 | 0x1583..=0x158b | 0x37d0..=0x37d2 | 0x1563
+        )
     }
 
     /// Reads where the MSI-X table is, if the device has one.
@@ -421,7 +440,7 @@ impl VfioPciCore {
             return Err(EINVAL);
         }
         info.flags = uapi::VFIO_IRQ_INFO_EVENTFD;
-        info.count = Self::irq_count(dev, pdev, info.index);
+        info.count = Self::irq_count(dev, pdev, info.index)?;
         if info.index == uapi::VFIO_PCI_INTX_IRQ_INDEX {
             info.flags |= uapi::VFIO_IRQ_INFO_MASKABLE | uapi::VFIO_IRQ_INFO_AUTOMASKED;
         } else if info.index != uapi::VFIO_PCI_MSIX_IRQ_INDEX || !pdev.msix_can_alloc_dyn() {
@@ -432,20 +451,20 @@ impl VfioPciCore {
     }
 
     /// How many interrupts of type `index` the device has: C's `vfio_pci_get_irq_count`.
-    fn irq_count(_dev: &Device, pdev: &pci::Device<Bound>, index: u32) -> u32 {
-        const PCI_INTERRUPT_PIN: u16 = 0x3d;
+    fn irq_count(dev: &Device, pdev: &pci::Device<Bound>, index: u32) -> Result<u32> {
         const PCI_MSI_FLAGS: u16 = 2;
         const PCI_MSI_FLAGS_QMASK: u16 = 0x000e;
         const PCI_MSIX_FLAGS_QSIZE: u16 = 0x07ff;
-        match index {
+        Ok(match index {
+            // The virtual pin: zero when INTx is hidden from the user.
             uapi::VFIO_PCI_INTX_IRQ_INDEX => {
-                let pin = pdev.user_read_config_u8(PCI_INTERRUPT_PIN).unwrap_or(0);
+                let pin = Self::open_state(&mut dev.open.lock())?.config.intx_pin();
                 u32::from(pin != 0)
             }
             uapi::VFIO_PCI_MSI_IRQ_INDEX => {
                 let pos = u16::from(pdev.msi_cap());
                 if pos == 0 {
-                    return 0;
+                    return Ok(0);
                 }
                 let flags = pdev.user_read_config_u16(pos + PCI_MSI_FLAGS).unwrap_or(0);
                 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1)
@@ -453,20 +472,20 @@ impl VfioPciCore {
             uapi::VFIO_PCI_MSIX_IRQ_INDEX => {
                 let pos = u16::from(pdev.msix_cap());
                 if pos == 0 {
-                    return 0;
+                    return Ok(0);
                 }
                 let flags = pdev.user_read_config_u16(pos + PCI_MSIX_FLAGS).unwrap_or(0);
                 u32::from(flags & PCI_MSIX_FLAGS_QSIZE) + 1
             }
             uapi::VFIO_PCI_ERR_IRQ_INDEX | uapi::VFIO_PCI_REQ_IRQ_INDEX => 1,
             _ => 0,
-        }
+        })
     }
 
     fn ioctl_set_irqs(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
         let minsz = offset_end!(uapi::vfio_irq_set, count);
         let mut hdr: uapi::vfio_irq_set = read_prefix(arg, minsz)?;
-        let max = Self::irq_count(dev, pdev, hdr.index);
+        let max = Self::irq_count(dev, pdev, hdr.index)?;
         let size = vfio::uapi::irq_set_validate(&mut hdr, max, uapi::VFIO_PCI_NUM_IRQS)?;
         let mut data = KVec::new();
         if size > 0 {

@@ -149,7 +149,8 @@ fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -
     Ok(done)
 }
 
-/// Config space: chunks of 4, 2 or 1 bytes, naturally aligned, through the virtualization.
+/// Config space: chunks of 4, 2 or 1 bytes, naturally aligned and inside one capability,
+/// through the virtualization.
 fn config_rw(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64) -> Result<usize> {
     let mut count = buf.len();
     let size = u64::from(crate::core::cfg_size(pdev));
@@ -164,13 +165,8 @@ fn config_rw(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64
         }
         // CAST: `pos < cfg_size <= 4096`.
         let p = pos as u16;
-        let n = if count >= 4 && p % 4 == 0 {
-            4
-        } else if count >= 2 && p % 2 == 0 {
-            2
-        } else {
-            1
-        };
+        // Naturally aligned, and never across a dword or a capability boundary.
+        let n = state.config.chunk(p, count);
         if buf.is_write() {
             let v = match n {
                 4 => u32::from_le_bytes(buf.take::<4>()?),

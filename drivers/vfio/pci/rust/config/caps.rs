@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The read and write handlers with side effects: the header (BAR sizing,
+//! memory and I/O decode, INTx disable), power management, VPD, PCI Express
+//! and advanced features (FLR, read request size) and MSI flags.
+//!
+//! The handlers that change memory decode, the power state or reset the
+//! function hold the write side of `memory_lock` while they do, so that no
+//! BAR access reaches a device that cannot answer it, and leave
+//! [`crate::core::MemoryState::memory_enabled`] in step with
+//! [`Config::memory_enabled`].
+
+use super::{
+    perm::{
+        update,
+        PermBits, //
+    },
+    regs::*,
+    Config,
+};
+use crate::core::{
+    Device,
+    MemoryState, //
+};
+use kernel::{
+    device::Bound,
+    pci::{
+        self,
+        passthrough::{
+            PowerState,
+            RESOURCE_IO,
+            RESOURCE_MEM_64,
+            RESOURCE_PREFETCH,
+            ROM_RESOURCE,
+            STD_NUM_BARS, //
+        },
+    },
+    prelude::*,
+    sync::WriteGuard,
+};
+
+/// Whether `offset` in the header falls in a BAR or the ROM BAR.
+fn is_bar(offset: u16) -> bool {
+    (BASE_ADDRESS_0..BASE_ADDRESS_5 + 4).contains(&offset)
+        || (ROM_ADDRESS..ROM_ADDRESS + 4).contains(&offset)
+}
+
+/// The low bits of a BAR that describe it, from its resource flags (C:
+/// `vfio_generate_bar_flags`).
+fn bar_flags(flags: u64) -> u32 {
+    if flags & RESOURCE_IO != 0 {
+        return BASE_ADDRESS_SPACE_IO;
+    }
+    let mut v = BASE_ADDRESS_SPACE_MEMORY;
+    if flags & RESOURCE_PREFETCH != 0 {
+        v |= BASE_ADDRESS_MEM_PREFETCH;
+    }
+    if flags & RESOURCE_MEM_64 != 0 {
+        v |= BASE_ADDRESS_MEM_TYPE_64;
+    }
+    v
+}
+
+impl Config {
+    /// Brings `mem` in step with the virtual command register and power state. Called with
+    /// the write side held, after every change to either.
+    fn sync_memory(&self, pdev: &pci::Device<Bound>, mem: &mut WriteGuard<'_, MemoryState>) {
+        mem.memory_enabled = self.memory_enabled(pdev);
+        // TODO[DMABUF]: C re-enables exported DMABUFs here when memory is enabled
+        // (`vfio_pci_dma_buf_move(vdev, false)`).
+    }
+
+    /// Takes the write side of `memory_lock` before memory decode may go off (C:
+    /// `vfio_pci_zap_and_down_write_memory_lock`).
+    fn memory_write_for_disable<'a>(dev: &'a Device) -> WriteGuard<'a, MemoryState> {
+        // TODO[MMAP]: zap the user's BAR mappings and revoke DMABUFs here once they exist
+        // (`vfio_pci_zap_bars`, `vfio_pci_dma_buf_move(vdev, true)`); today there are none.
+        dev.memory.write()
+    }
+
+    /// Resets the function on the user's behalf (an initiated FLR), with `memory_lock` held.
+    fn user_reset(&self, dev: &Device, pdev: &pci::Device<Bound>) {
+        let mut mem = Self::memory_write_for_disable(dev);
+        // Like C, whatever the reset did: the bit reads back as zero either way.
+        let _ = pdev.try_reset_function();
+        self.sync_memory(pdev, &mut mem);
+    }
+
+    /// Sizes the virtual BARs: keeps only the address bits each BAR implements and sets its
+    /// type bits, so that a user writing all ones reads back the size (C: `vfio_bar_fixup`).
+    fn bar_fixup(&mut self, pdev: &pci::Device<Bound>) {
+        if !self.bardirty {
+            return;
+        }
+        let mut i = 0;
+        while i < STD_NUM_BARS {
+            // CAST: `i < 6`.
+            let vpos = BASE_ADDRESS_0 + 4 * i as u16;
+            if pdev.resource_start(i).unwrap_or(0) == 0 {
+                // A BAR the host did not map does not exist for the user.
+                self.vset(vpos, 4, 0);
+                i += 1;
+                continue;
+            }
+            let mask = !pdev.resource_len(i).unwrap_or(0).wrapping_sub(1);
+            // CAST: The low half of the mask, on purpose.
+            let v = (self.vget(vpos, 4) & mask as u32) | bar_flags(pdev.resource_flags(i));
+            self.vset(vpos, 4, v);
+            if v & BASE_ADDRESS_MEM_TYPE_64 != 0 && i + 1 < STD_NUM_BARS {
+                // The upper half of a 64-bit BAR. (C would also mask the dword after BAR 5 for
+                // a bogus 64-bit BAR 5: the CardBus CIS pointer, which reads through.)
+                // CAST: The high half of the mask.
+                let hi = self.vget(vpos + 4, 4) & (mask >> 32) as u32;
+                self.vset(vpos + 4, 4, hi);
+                i += 1;
+            }
+            i += 1;
+        }
+
+        // The ROM BAR reports its size even when the ROM could not be read (its region then
+        // has size zero), or the size of the platform's shadow copy.
+        let rom = if pdev.resource_start(ROM_RESOURCE).unwrap_or(0) != 0 {
+            let len = pdev.resource_len(ROM_RESOURCE).unwrap_or(0);
+            // CAST: The low half of the mask.
+            let mask = !len.wrapping_sub(1) as u32 | ROM_ADDRESS_ENABLE;
+            self.vget(ROM_ADDRESS, 4) & mask
+        } else if pdev.shadow_rom_len() != 0 {
+            let len = pdev.shadow_rom_len().next_power_of_two();
+            // CAST: The low half of the mask.
+            let mask = !len.wrapping_sub(1) as u32 | ROM_ADDRESS_ENABLE;
+            self.vget(ROM_ADDRESS, 4) & mask
+        } else {
+            0
+        };
+        self.vset(ROM_ADDRESS, 4, rom);
+        self.bardirty = false;
+    }
+
+    /// Returns whether the device's BARs differ from what the host programmed (C:
+    /// `vfio_need_bar_restore`).
+    fn need_bar_restore(&self, pdev: &pci::Device<Bound>) -> bool {
+        (BASE_ADDRESS_0..=BASE_ADDRESS_5)
+            .step_by(4)
+            .zip(self.rbar.iter())
+            .filter(|(_, r)| **r != 0)
+            .any(|(pos, r)| pdev.user_read_config_u32(pos) != Ok(*r))
+    }
+
+    /// Puts the host's BARs back after a reset the device went through without us (an FLR
+    /// through some device-specific door, say) (C: `vfio_bar_restore`).
+    fn bar_restore(&self, pdev: &pci::Device<Bound>) {
+        // The PF's SR-IOV capability places VF BARs; there is nothing to restore.
+        if pdev.is_virtfn() {
+            return;
+        }
+        dev_info!(pdev.as_ref(), "vfio_bar_restore: reset recovery - restoring BARs\n");
+        for (pos, &r) in (BASE_ADDRESS_0..=BASE_ADDRESS_5).step_by(4).zip(self.rbar.iter()) {
+            let _ = pdev.user_write_config_u32(pos, r);
+        }
+        let _ = pdev.user_write_config_u32(ROM_ADDRESS, self.rbar[6]);
+        if self.nointx {
+            if let Ok(cmd) = pdev.user_read_config_u16(COMMAND) {
+                // CAST: The INTx disable bit fits a command word.
+                let _ = pdev.user_write_config_u16(COMMAND, cmd | COMMAND_INTX_DISABLE as u16);
+            }
+        }
+    }
+
+    /// Reads the header (C: `vfio_basic_config_read`): BARs are sized first; on devices
+    /// without a memory enable bit, the virtual one shows.
+    pub(super) fn basic_read(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+    ) -> Result<u32> {
+        if is_bar(offset) {
+            self.bar_fixup(pdev);
+        }
+        let mut v = self.default_read(pdev, pos, n, bits, offset)?;
+        if offset == COMMAND && pdev.no_command_memory() {
+            v |= self.vget(COMMAND, 2) & COMMAND_MEMORY;
+        }
+        Ok(v)
+    }
+
+    /// Writes the header (C: `vfio_basic_config_write`).
+    ///
+    /// A write starting at the command register holds the write side of `memory_lock` across
+    /// the change of memory and I/O decode, restores the BARs if the device lost them, and
+    /// records the decode bits in the virtual register. The virtual INTx disable bit is acted
+    /// upon after any write to the command register; a write to a BAR marks the BARs for
+    /// sizing.
+    #[expect(clippy::too_many_arguments)]
+    pub(super) fn basic_write(
+        &mut self,
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        let mut command = None;
+        if offset == COMMAND {
+            let phys_cmd = u32::from(pdev.user_read_config_u16(COMMAND)?);
+            let virt_cmd = self.vget(COMMAND, 2);
+            let new_cmd = val & 0xffff;
+            let bit = |cmd: u32, b: u32| cmd & b != 0;
+            let (phys_mem, virt_mem, new_mem) = (
+                bit(phys_cmd, COMMAND_MEMORY),
+                bit(virt_cmd, COMMAND_MEMORY),
+                bit(new_cmd, COMMAND_MEMORY),
+            );
+            let (phys_io, virt_io, new_io) = (
+                bit(phys_cmd, COMMAND_IO),
+                bit(virt_cmd, COMMAND_IO),
+                bit(new_cmd, COMMAND_IO),
+            );
+
+            let mem = if new_mem {
+                dev.memory.write()
+            } else {
+                Self::memory_write_for_disable(dev)
+            };
+            // Decode the user believes on but the device has off: the device was reset behind
+            // our back (SR-IOV does this), and its BARs need restoring before decode goes on.
+            if (new_mem && virt_mem && !phys_mem && !pdev.no_command_memory())
+                || (new_io && virt_io && !phys_io)
+                || self.need_bar_restore(pdev)
+            {
+                self.bar_restore(pdev);
+            }
+            command = Some((mem, new_cmd));
+        }
+
+        // On failure the guard, if any, is dropped on the way out.
+        self.default_write(pdev, pos, n, bits, offset, val)?;
+
+        if let Some((mut mem, new_cmd)) = command {
+            // Remember the decode bits the user asked for, for the test above next time.
+            let mask = COMMAND_MEMORY | COMMAND_IO;
+            let cmd = update(self.vget(COMMAND, 2), new_cmd, mask);
+            self.vset(COMMAND, 2, cmd);
+            self.sync_memory(pdev, &mut mem);
+        }
+
+        if (COMMAND..=COMMAND + 1).contains(&offset) {
+            let virt_intx_disable = self.vget(COMMAND, 2) & COMMAND_INTX_DISABLE != 0;
+            if virt_intx_disable && !self.virq_disabled {
+                self.virq_disabled = true;
+                // TODO[INTR]: mask INTx (C: `vfio_pci_intx_mask`) once interrupts exist.
+            } else if !virt_intx_disable && self.virq_disabled {
+                self.virq_disabled = false;
+                // TODO[INTR]: unmask INTx (C: `vfio_pci_intx_unmask`) once interrupts exist.
+            }
+        }
+
+        if is_bar(offset) {
+            self.bardirty = true;
+        }
+        Ok(())
+    }
+
+    /// Writes the power management capability (C: `vfio_pm_config_write`): a write to the
+    /// control register moves the function to the power state it names.
+    #[expect(clippy::too_many_arguments)]
+    pub(super) fn pm_write(
+        &mut self,
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        self.default_write(pdev, pos, n, bits, offset, val)?;
+        if offset == PM_CTRL {
+            let state = match val & PM_CTRL_STATE_MASK {
+                0 => PowerState::D0,
+                1 => PowerState::D1,
+                2 => PowerState::D2,
+                _ => PowerState::D3Hot,
+            };
+            // C: `vfio_lock_and_set_power_state`.
+            let mut mem = if state == PowerState::D3Hot {
+                Self::memory_write_for_disable(dev)
+            } else {
+                dev.memory.write()
+            };
+            // TODO[PM]: C's `vfio_pci_set_power_state` also refuses D1-D3 with VFs enabled
+            // (`EBUSY`, no SR-IOV here yet) and, for NoSoftRst- devices, saves the state on
+            // the way into D3hot and restores it on the way out.
+            // Like C, the result is not reported: the user reads the state back.
+            let _ = pdev.set_power_state(state);
+            self.sync_memory(pdev, &mut mem);
+        }
+        Ok(())
+    }
+
+    /// Writes the VPD capability (C: `vfio_vpd_config_write`). Address and data are virtual;
+    /// a write reaching the flag bit (the address register's high byte) starts the transfer,
+    /// done synchronously, and completion is signalled by toggling the flag. On failure the
+    /// flag stays, and the user times out.
+    pub(super) fn vpd_write(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        self.default_write(pdev, pos, n, bits, offset, val)?;
+        // CAST: `n <= 4`.
+        if offset > VPD_ADDR + 1 || offset + n as u16 <= VPD_ADDR + 1 {
+            return Ok(());
+        }
+        let start = pos - offset;
+        let mut addr = self.vget(start + VPD_ADDR, 2);
+        if addr & VPD_ADDR_F != 0 {
+            let data = self.vget(start + VPD_DATA, 4);
+            if pdev.write_vpd(addr & !VPD_ADDR_F, &data.to_ne_bytes()) != Ok(4) {
+                return Ok(());
+            }
+        } else {
+            let mut data = [0u8; 4];
+            if pdev.read_vpd(addr, &mut data).is_err() {
+                return Ok(());
+            }
+            self.vset(start + VPD_DATA, 4, u32::from_ne_bytes(data));
+        }
+        addr ^= VPD_ADDR_F;
+        self.vset(start + VPD_ADDR, 2, addr);
+        Ok(())
+    }
+
+    /// Writes the PCI Express capability (C: `vfio_exp_config_write`).
+    ///
+    /// The FLR bit is virtual: setting it resets the function (by whatever method the PCI core
+    /// picks) if the device advertises FLR, and it always reads back as zero, as the spec
+    /// wants. The read request size goes to the device too, but never below the payload size,
+    /// which the user cannot change, so that full-size TLPs remain possible.
+    #[expect(clippy::too_many_arguments)]
+    pub(super) fn exp_write(
+        &mut self,
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        let start = pos - offset;
+        let ctrl_pos = start + EXP_DEVCTL;
+        let readrq = self.vget(ctrl_pos, 2) & EXP_DEVCTL_READRQ;
+
+        self.default_write(pdev, pos, n, bits, offset, val)?;
+
+        let mut ctrl = self.vget(ctrl_pos, 2);
+        if ctrl & EXP_DEVCTL_BCR_FLR != 0 {
+            ctrl &= !EXP_DEVCTL_BCR_FLR;
+            self.vset(ctrl_pos, 2, ctrl);
+            let devcap = pdev.user_read_config_u32(start + EXP_DEVCAP);
+            if devcap.is_ok_and(|cap| cap & EXP_DEVCAP_FLR != 0) {
+                self.user_reset(dev, pdev);
+            }
+        }
+
+        if readrq != ctrl & EXP_DEVCTL_READRQ {
+            // CAST: A 3-bit field.
+            let rq = 128i32 << ((ctrl & EXP_DEVCTL_READRQ) >> 12) as i32;
+            let _ = pdev.pcie_set_readrq(rq.max(pdev.pcie_get_mps()));
+        }
+        Ok(())
+    }
+
+    /// Writes the advanced features capability (C: `vfio_af_config_write`): the FLR bit is
+    /// virtual, resets the function if the device advertises FLR and transactions pending,
+    /// and reads back as zero.
+    #[expect(clippy::too_many_arguments)]
+    pub(super) fn af_write(
+        &mut self,
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        let start = pos - offset;
+        let ctrl_pos = start + AF_CTRL;
+
+        self.default_write(pdev, pos, n, bits, offset, val)?;
+
+        let ctrl = self.vget(ctrl_pos, 1);
+        if ctrl & AF_CTRL_FLR != 0 {
+            self.vset(ctrl_pos, 1, ctrl & !AF_CTRL_FLR);
+            let cap = pdev.user_read_config_u8(start + AF_CAP).map(u32::from);
+            if cap.is_ok_and(|c| c & AF_CAP_FLR != 0 && c & AF_CAP_TP != 0) {
+                self.user_reset(dev, pdev);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the MSI capability (C: `vfio_msi_config_write`).
+    ///
+    /// Address and data are virtual. A write that reaches the flags (or ends right below
+    /// them, as in C) writes the virtual flags to the device, with the enable bit cleared
+    /// unless the interrupt code enabled MSI, and the queue size capped at what it allocated.
+    ///
+    /// C's read side (`vfio_msi_config_read`) also stores the allocated queue size into the
+    /// virtual copy, but at the capability's first word (ID and next pointer) rather than the
+    /// flags, where no read can see it: the virtual flags read back as the device's at open.
+    /// Reads are therefore the default here.
+    pub(super) fn msi_write(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        bits: &PermBits,
+        offset: u16,
+        val: u32,
+    ) -> Result {
+        self.default_write(pdev, pos, n, bits, offset, val)?;
+        // CAST: `n <= 4`.
+        if offset <= MSI_FLAGS && offset + n as u16 >= MSI_FLAGS {
+            let fpos = self.find_cap_start(pos) + MSI_FLAGS;
+            let mut flags = self.vget(fpos, 2);
+            // TODO[INTR]: MSI is enabled through `VFIO_DEVICE_SET_IRQS`, not by the user's
+            // write; `msi_enabled` and `msi_qmax` come from the interrupt code.
+            if !self.msi_enabled {
+                flags &= !MSI_FLAGS_ENABLE;
+            }
+            if (flags & MSI_FLAGS_QSIZE) >> 4 > self.msi_qmax {
+                flags = (flags & !MSI_FLAGS_QSIZE) | (self.msi_qmax << 4);
+            }
+            self.vset(fpos, 2, flags);
+            // CAST: The flags are a word.
+            pdev.user_write_config_u16(fpos, flags as u16)?;
+        }
+        Ok(())
+    }
+}
