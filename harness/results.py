@@ -90,6 +90,33 @@ def parse_tests(path):
     return rows, done, notes
 
 
+def kunit_rows(path):
+    """KUnit results (KTAP) from the kernel console: one row per case, first run only."""
+    rows, seen, suite = [], set(), None
+    try:
+        lines = open(path, errors="replace").read().splitlines()
+    except FileNotFoundError:
+        return rows
+    for line in lines:
+        line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line.rstrip())
+        m = re.match(r"^\s+# Subtest: (\S+)", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = re.match(r"^\s+(not ok|ok) \d+ (\S+)(.*)$", line)
+        if m and suite:
+            case, rest = m.group(2), m.group(3)
+            if (suite, case) in seen:
+                continue
+            seen.add((suite, case))
+            if re.search(r"#\s*SKIP", rest, re.I):
+                res = "skip"
+            else:
+                res = "fail" if m.group(1) == "not ok" else "pass"
+            rows.append(("kunit/" + suite, "vm", case, res))
+    return rows
+
+
 def scan_console(path):
     bad = []
     try:
@@ -138,6 +165,7 @@ def main():
     a = ap.parse_args()
 
     rows, done, notes = parse_tests(a.tests)
+    rows += kunit_rows(a.console)
     rules = load_xfail(a.xfail)
     xfailed, xpassed = [], []
     for i, (binary, dev, case, res) in enumerate(rows):

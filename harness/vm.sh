@@ -36,7 +36,23 @@ con=$b/logs/$name.console.log
 tests=$b/logs/$name.tests.log
 
 qemu=$(command -v qemu-system-x86_64)
-append="console=ttyS0,115200 loglevel=6 panic=-1 oops=panic intel_iommu=on iommu=force
+
+# A small, valid expansion ROM for edu (which has none), so that the ROM BAR
+# and ROM reads are tested: one 4 KiB image, 0x55AA signature, a "PCIR"
+# structure marking it as the last image, then a recognisable pattern.
+rom=$b/edu-rom.bin
+python3 - "$rom" <<'PY'
+import struct, sys
+img = bytearray(4096)
+img[0:3] = bytes([0x55, 0xAA, len(img) // 512])
+struct.pack_into("<H", img, 0x18, 0x20)               # offset of the PCI data structure
+struct.pack_into("<4sHHHHB3sHHBBH", img, 0x20, b"PCIR", 0x1234, 0x11e8, 0, 0x18, 0,
+                 bytes([0, 0, 0xff]), len(img) // 512, 1, 0, 0x80, 0)
+for i in range(0x40, len(img)):
+    img[i] = i & 0xff
+open(sys.argv[1], "wb").write(img)
+PY
+append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu=force
  hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=16 hung_task_panic=0
  RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$shell"
 # The plan travels as one word; init splits it again.
@@ -46,7 +62,7 @@ qemu_args=(
 	-device intel-iommu,intremap=on,caching-mode=on
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
 	-device igb,bus=rp1
-	-device edu
+	-device edu,romfile="$rom"
 	-device pcie-pci-bridge,id=pbr,bus=pcie.0
 	-device edu,bus=pbr,addr=1.0
 	-device edu,bus=pbr,addr=2.0

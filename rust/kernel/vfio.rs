@@ -23,9 +23,9 @@ pub use device::{
     Device,
     DeviceSetGuard,
     Driver,
-    IommufdCtx,
     InfoCaps,
-    Registration,
+    IommufdCtx,
     RegionInfo,
+    Registration,
     SetMember, //
 };

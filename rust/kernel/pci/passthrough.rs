@@ -101,9 +101,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Writes a dword of config space for the user; `off` must be 4-aligned.
     pub fn user_write_config_u32(&self, off: u16, v: u32) -> Result {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        to_result(unsafe {
-            bindings::pci_user_write_config_dword(self.as_raw(), off.into(), v)
-        })
+        to_result(unsafe { bindings::pci_user_write_config_dword(self.as_raw(), off.into(), v) })
     }
 
     /// Returns the header type (`PCI_HEADER_TYPE_*`, without the multi-function bit).

@@ -118,15 +118,17 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         }
         let mut walk = Walk {
             top: bus,
-            slot: if slot { slot_ptr } else { core::ptr::null_mut() },
+            slot: if slot {
+                slot_ptr
+            } else {
+                core::ptr::null_mut()
+            },
             f,
             err: None,
         };
         // SAFETY: `bus` is valid; `walk_one` matches the callback type and gets `walk`, which
         // outlives the call.
-        unsafe {
-            bindings::pci_walk_bus(bus, Some(walk_one), (&raw mut walk).cast())
-        };
+        unsafe { bindings::pci_walk_bus(bus, Some(walk_one), (&raw mut walk).cast()) };
         walk.err.map_or(Ok(()), Err)
     }
 }

@@ -418,8 +418,16 @@ impl<T: Driver> DeviceVTable<T> {
         open_device: Some(Self::open_device),
         close_device: Some(Self::close_device),
         read: if T::HAS_READ { Some(Self::read) } else { None },
-        write: if T::HAS_WRITE { Some(Self::write) } else { None },
-        ioctl: if T::HAS_IOCTL { Some(Self::ioctl) } else { None },
+        write: if T::HAS_WRITE {
+            Some(Self::write)
+        } else {
+            None
+        },
+        ioctl: if T::HAS_IOCTL {
+            Some(Self::ioctl)
+        } else {
+            None
+        },
         get_region_info_caps: if T::HAS_REGION_INFO {
             Some(Self::region_info)
         } else {
@@ -452,7 +460,9 @@ impl<T: Driver> DeviceVTable<T> {
     /// # Safety
     ///
     /// Called by the VFIO core on a registered device of this driver (so its parent is bound).
-    unsafe fn both<'a>(vdev: *mut bindings::vfio_device) -> (&'a Device<T>, &'a device::Device<Bound>) {
+    unsafe fn both<'a>(
+        vdev: *mut bindings::vfio_device,
+    ) -> (&'a Device<T>, &'a device::Device<Bound>) {
         // SAFETY: By the safety requirements, `vdev` is one of ours and registered, hence valid
         // and its parent bound for the duration of the callback.
         unsafe {
@@ -703,7 +713,8 @@ impl<'a> SetMember<'a> {
     /// there, `Err(ENOENT)` if it is not bound but its IOMMU group is owned by `ictx`.
     pub fn iommufd_dev_id(&self, ictx: IommufdCtx<'_>) -> Result<u32> {
         // SAFETY: `vdev` and `ictx` are valid (type invariants).
-        let id = unsafe { bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr()) };
+        let id =
+            unsafe { bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr()) };
         crate::error::to_result(id.min(0))?;
         id.try_into().map_err(|_| EINVAL)
     }

@@ -112,8 +112,6 @@ impl<T: VirqHandler> Drop for VirqFd<T> {
     fn drop(&mut self) {
         // SAFETY: The slot is the one passed to `vfio_virqfd_enable`; disabling detaches and
         // flushes the handlers (type invariant), after which `inner` may be freed.
-        unsafe {
-            bindings::vfio_virqfd_disable(self.inner.virqfd.get())
-        };
+        unsafe { bindings::vfio_virqfd_disable(self.inner.virqfd.get()) };
     }
 }

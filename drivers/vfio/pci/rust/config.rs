@@ -331,7 +331,13 @@ impl Config {
     /// Reads the device's bits, except the capability chain (C: `vfio_direct_config_read`):
     /// the header dword of an extended capability, and the ID and next pointer of a standard
     /// one, come from the virtual config space, where hidden capabilities are skipped.
-    fn direct_read(&self, pdev: &pci::Device<Bound>, pos: u16, n: usize, offset: u16) -> Result<u32> {
+    fn direct_read(
+        &self,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+        offset: u16,
+    ) -> Result<u32> {
         let v = Self::phys_read(pdev, pos, n)?;
         if pos >= CFG_SPACE_SIZE {
             if offset < 4 {

@@ -110,7 +110,10 @@ pub(crate) struct OpenState {
     /// Whether a function reset worked at open: `VFIO_DEVICE_RESET` is offered only then.
     reset_works: bool,
     /// Whether INTx is masked through the command register (PCI 2.3).
-    #[expect(dead_code, reason = "read by INTx masking, which comes with interrupts")]
+    #[expect(
+        dead_code,
+        reason = "read by INTx masking, which comes with interrupts"
+    )]
     pub(crate) pci_2_3: bool,
     /// The MSI-X table, if the device has MSI-X.
     pub(crate) msix: Option<MsixTable>,
@@ -247,7 +250,8 @@ impl VfioPciCore {
         if pci_2_3 {
             if let Ok(cmd) = pdev.user_read_config_u16(PCI_COMMAND) {
                 if cmd & PCI_COMMAND_INTX_DISABLE != 0 {
-                    let _ = pdev.user_write_config_u16(PCI_COMMAND, cmd & !PCI_COMMAND_INTX_DISABLE);
+                    let _ =
+                        pdev.user_write_config_u16(PCI_COMMAND, cmd & !PCI_COMMAND_INTX_DISABLE);
                 }
             }
         }
@@ -372,9 +376,7 @@ impl VfioPciCore {
         dev.memory.write()
     }
 
-    fn open_state<'a>(
-        open: &'a mut Option<OpenState>,
-    ) -> Result<&'a mut OpenState> {
+    fn open_state<'a>(open: &'a mut Option<OpenState>) -> Result<&'a mut OpenState> {
         open.as_mut().ok_or(EINVAL)
     }
 }
@@ -394,7 +396,9 @@ pub(crate) fn read_prefix<T: FromBytes + AsBytes>(arg: UserPtr, minsz: usize) ->
     let mut v: T = zeroed();
     let bytes = v.as_bytes_mut();
     let n = minsz.min(bytes.len());
-    UserSlice::new(arg, n).reader().read_slice(&mut bytes[..n])?;
+    UserSlice::new(arg, n)
+        .reader()
+        .read_slice(&mut bytes[..n])?;
     Ok(v)
 }
 
@@ -495,7 +499,9 @@ impl VfioPciCore {
                 .read_slice(&mut data)?;
         }
         let mut irqs = dev.igate.lock();
-        intrs::set_irqs(pdev, &mut irqs, hdr.flags, hdr.index, hdr.start, hdr.count, &data)?;
+        intrs::set_irqs(
+            pdev, &mut irqs, hdr.flags, hdr.index, hdr.start, hdr.count, &data,
+        )?;
         Ok(0)
     }
 

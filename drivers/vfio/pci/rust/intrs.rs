@@ -114,7 +114,11 @@ pub(crate) fn set_irqs(
                     .map(i32::from_ne_bytes)
                     .ok_or(EINVAL)?;
                 // Check the eventfd as the C driver does before enabling.
-                let _trigger = if fd >= 0 { Some(EventFd::from_fd(fd)?) } else { None };
+                let _trigger = if fd >= 0 {
+                    Some(EventFd::from_fd(fd)?)
+                } else {
+                    None
+                };
                 if pdev.irq() == 0 {
                     return Err(ENODEV);
                 }
@@ -150,7 +154,11 @@ pub(crate) fn request(dev: &Device, pdev: &pci::Device<kernel::device::Bound>, c
     let irqs = dev.igate.lock();
     if let Some(efd) = irqs.req_trigger.as_ref() {
         if count % 10 == 0 {
-            dev_notice!(pdev.as_ref(), "Relaying device request to user (#{})\n", count);
+            dev_notice!(
+                pdev.as_ref(),
+                "Relaying device request to user (#{})\n",
+                count
+            );
         }
         efd.signal();
     } else if count == 0 {

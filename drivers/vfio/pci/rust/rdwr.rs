@@ -34,8 +34,7 @@ use kernel::{
         UserSliceReader,
         UserSliceWriter, //
     },
-    uapi,
-    vfio,
+    uapi, vfio,
 };
 
 /// Where a read or write of a region goes.

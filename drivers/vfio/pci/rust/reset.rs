@@ -38,8 +38,7 @@ use kernel::{
         UserPtr,
         UserSlice, //
     },
-    uapi,
-    vfio,
+    uapi, vfio,
 };
 
 /// Whether a slot reset is possible (`true`), else a bus reset (`false`); `ENODEV` if neither.
@@ -71,7 +70,11 @@ const DEVID_NOT_OWNED: u32 = u32::MAX;
 const DEPENDENT_SIZE: usize = core::mem::size_of::<uapi::vfio_pci_dependent_device>();
 
 /// `VFIO_DEVICE_GET_PCI_HOT_RESET_INFO`.
-pub(crate) fn ioctl_get_info(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
+pub(crate) fn ioctl_get_info(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    arg: UserPtr,
+) -> Result<isize> {
     let minsz = crate::core::offset_end!(uapi::vfio_pci_hot_reset_info, count);
     let mut hdr: uapi::vfio_pci_hot_reset_info = read_prefix(arg, minsz)?;
     if (hdr.argsz as usize) < minsz {
@@ -155,7 +158,11 @@ enum Owner<'a> {
 }
 
 /// `VFIO_DEVICE_PCI_HOT_RESET`.
-pub(crate) fn ioctl_hot_reset(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
+pub(crate) fn ioctl_hot_reset(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    arg: UserPtr,
+) -> Result<isize> {
     let minsz = crate::core::offset_end!(uapi::vfio_pci_hot_reset, count);
     let hdr: uapi::vfio_pci_hot_reset = read_prefix(arg, minsz)?;
     if (hdr.argsz as usize) < minsz || hdr.flags != 0 {

@@ -64,14 +64,18 @@ module! {
 const DRIVER_NAME: &CStr = c"vfio-pci";
 
 /// Devices the driver refuses unless `disable_denylist` is set: functions with known errata
-/// that make them unsafe to hand to an untrusted user (as in the C driver).
+/// that make them unsafe to hand to an untrusted user (the C driver's list).
 const DENYLIST: &[(u16, u16)] = &[
-    // Intel QuickAssist physical functions.
-    (0x8086, 0x0435),
-    (0x8086, 0x37c8),
+    // Intel QuickAssist C3xxx, C62x and DH895xCC, physical and virtual functions.
     (0x8086, 0x19e2),
-    (0x8086, 0x6f54),
-    (0x8086, 0x6fd4),
+    (0x8086, 0x19e3),
+    (0x8086, 0x37c8),
+    (0x8086, 0x37c9),
+    (0x8086, 0x0435),
+    (0x8086, 0x0443),
+    // Intel DSA and IAX of Sapphire Rapids.
+    (0x8086, 0x0b25),
+    (0x8086, 0x0cfe),
 ];
 
 /// The plain `vfio-pci` driver: the core with no device-specific behaviour.
@@ -89,14 +93,22 @@ impl vfio::pci::Driver for VfioPci {
 
     fn probe(pdev: &pci::Device<Core<'_>>) -> impl PinInit<Self::Data, Error> {
         let id = (pdev.vendor_id().as_raw(), pdev.device_id());
-        if !module_parameters::disable_denylist.value() && DENYLIST.contains(&id) {
+        if DENYLIST.contains(&id) {
+            if !module_parameters::disable_denylist.value() {
+                dev_warn!(
+                    pdev,
+                    "{:04x}:{:04x} exists in vfio-pci device denylist, driver probing disallowed.\n",
+                    id.0,
+                    id.1
+                );
+                return Err(EINVAL);
+            }
             dev_warn!(
                 pdev,
-                "Refusing to bind to device in the vfio-pci denylist ({:04x}:{:04x})\n",
+                "device denylist disabled - allowing device {:04x}:{:04x}.\n",
                 id.0,
                 id.1
             );
-            return Err(EINVAL);
         }
         let options = core::Options {
             nointxmask: module_parameters::nointxmask.value(),

@@ -98,11 +98,7 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwSemaphore<T> {}
 
 impl<T> RwSemaphore<T> {
     /// Constructs a new read-write semaphore; use [`new_rwsem!`] to get a lock class.
-    pub fn new(
-        t: T,
-        name: &'static CStr,
-        key: Pin<&'static LockClassKey>,
-    ) -> impl PinInit<Self> {
+    pub fn new(t: T, name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         pin_init!(Self {
             data: UnsafeCell::new(t),
             _pin: PhantomPinned,

@@ -78,7 +78,10 @@ pub(crate) fn cap_length(id: u8) -> u16 {
 
 /// The table length of extended capability `id`: [`HIDDEN`], [`VARIABLE`] or a length.
 pub(crate) fn ext_cap_length(id: u16) -> u16 {
-    EXT_CAP_LENGTH.get(usize::from(id)).copied().unwrap_or(HIDDEN)
+    EXT_CAP_LENGTH
+        .get(usize::from(id))
+        .copied()
+        .unwrap_or(HIDDEN)
 }
 
 /// The length of an MSI capability with message control `flags`: 10 bytes, plus 4 for 64-bit

@@ -153,8 +153,14 @@ impl Config {
         if pdev.is_virtfn() {
             return;
         }
-        dev_info!(pdev.as_ref(), "vfio_bar_restore: reset recovery - restoring BARs\n");
-        for (pos, &r) in (BASE_ADDRESS_0..=BASE_ADDRESS_5).step_by(4).zip(self.rbar.iter()) {
+        dev_info!(
+            pdev.as_ref(),
+            "vfio_bar_restore: reset recovery - restoring BARs\n"
+        );
+        for (pos, &r) in (BASE_ADDRESS_0..=BASE_ADDRESS_5)
+            .step_by(4)
+            .zip(self.rbar.iter())
+        {
             let _ = pdev.user_write_config_u32(pos, r);
         }
         let _ = pdev.user_write_config_u32(ROM_ADDRESS, self.rbar[6]);

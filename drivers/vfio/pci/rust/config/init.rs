@@ -110,7 +110,14 @@ impl Config {
     /// Assigns `len` bytes at `pos` to capability `id` in the map, warning about overlaps, and
     /// fills the virtual config space with them. Clamped to config space, where C would write
     /// past its buffers.
-    fn claim(&mut self, pdev: &pci::Device<Bound>, id: u8, pos: u16, len: u16, ext: bool) -> Result {
+    fn claim(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        id: u8,
+        pos: u16,
+        len: u16,
+        ext: bool,
+    ) -> Result {
         let end = pos.saturating_add(len).min(self.size);
         for p in pos..end {
             let Some(m) = self.map.get_mut(usize::from(p)) else {
@@ -244,7 +251,12 @@ impl Config {
                 len = self.cap_len(pdev, cap, p)?;
             }
             if len == 0 {
-                dev_dbg!(pdev.as_ref(), "vfio_cap_init: hiding cap {:#x}@{:#x}\n", cap, pos);
+                dev_dbg!(
+                    pdev.as_ref(),
+                    "vfio_cap_init: hiding cap {:#x}@{:#x}\n",
+                    cap,
+                    pos
+                );
                 self.vset(prev, 1, next.into());
                 pos = next;
                 continue;
@@ -255,8 +267,7 @@ impl Config {
                 // The user cannot handle PME: no PME support, enable or status to see.
                 let pmc = self.vget(p + PM_PMC, 2) & !PM_CAP_PME_MASK;
                 self.vset(p + PM_PMC, 2, pmc);
-                let ctrl =
-                    self.vget(p + PM_CTRL, 2) & !(PM_CTRL_PME_ENABLE | PM_CTRL_PME_STATUS);
+                let ctrl = self.vget(p + PM_CTRL, 2) & !(PM_CTRL_PME_ENABLE | PM_CTRL_PME_STATUS);
                 self.vset(p + PM_CTRL, 2, ctrl);
             }
             prev = p + CAP_LIST_NEXT;
@@ -291,7 +302,12 @@ impl Config {
                 len = Self::ext_cap_len(pdev, ecap, epos)?;
             }
             if len == 0 {
-                dev_dbg!(pdev.as_ref(), "vfio_ecap_init: hiding ecap {:#x}@{:#x}\n", ecap, epos);
+                dev_dbg!(
+                    pdev.as_ref(),
+                    "vfio_ecap_init: hiding ecap {:#x}@{:#x}\n",
+                    ecap,
+                    epos
+                );
                 if let Some(prev) = prev {
                     // Point the previous capability past this one.
                     epos = caplen::ext_cap_next(header);

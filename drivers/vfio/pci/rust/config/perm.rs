@@ -189,9 +189,10 @@ static EXP: Table<{ dwords(CAP_EXP_ENDPOINT_SIZEOF_V2) }> = Table::new()
     .w(EXP_DEVCTL2, NONE, !EXP_DEVCTL2_ARI);
 
 /// Advanced features (C: `init_pci_cap_af_perm`): only the virtual FLR bit.
-static AF: Table<{ dwords(CAP_AF_SIZEOF) }> = Table::new()
-    .b(CAP_LIST_NEXT, ALL, NONE)
-    .b(AF_CTRL, AF_CTRL_FLR, AF_CTRL_FLR);
+static AF: Table<{ dwords(CAP_AF_SIZEOF) }> =
+    Table::new()
+        .b(CAP_LIST_NEXT, ALL, NONE)
+        .b(AF_CTRL, AF_CTRL_FLR, AF_CTRL_FLR);
 
 /// The uncorrectable error bits of AER a user may set, mask or clear.
 const ERR_UNC_WRITABLE: u32 = ERR_UNC_UND
@@ -234,9 +235,8 @@ static ERR: Table<{ dwords(ERR_ROOT_COMMAND) }> = Table::new()
     .d(ERR_CAP, NONE, ERR_CAP_ECRC_GENE | ERR_CAP_ECRC_CHKE);
 
 /// Power budgeting (C: `init_pci_ext_cap_pwr_perm`): the data select register only.
-static PWR: Table<{ dwords(EXT_CAP_PWR_SIZEOF) }> = Table::new()
-    .d(0, ALL, NONE)
-    .b(PWR_DATA, NONE, ALL);
+static PWR: Table<{ dwords(EXT_CAP_PWR_SIZEOF) }> =
+    Table::new().d(0, ALL, NONE).b(PWR_DATA, NONE, ALL);
 
 /// The largest MSI capability: 64-bit addresses and per-vector masking.
 const MSI_MAX: u16 = 24;

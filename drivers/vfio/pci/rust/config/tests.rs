@@ -190,7 +190,10 @@ mod kunit {
         assert_eq!(caplen::vc_len(0, 0), 0x10 + 0xc);
         assert_eq!(caplen::vc_len(1, 0), 0x10 + 2 * 0xc);
         assert_eq!(caplen::vc_len(0, VC_CAP2_32_PHASE), 0x20 + 16);
-        assert_eq!(caplen::vc_len(0, VC_CAP2_128_PHASE | VC_CAP2_32_PHASE), 0x20 + 64);
+        assert_eq!(
+            caplen::vc_len(0, VC_CAP2_128_PHASE | VC_CAP2_32_PHASE),
+            0x20 + 64
+        );
         // ACS: 8 bytes, plus the egress control vector.
         assert_eq!(caplen::acs_len(0, 0xff), 8);
         assert_eq!(caplen::acs_len(0x20, 0), 8 + 32);
