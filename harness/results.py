@@ -24,7 +24,8 @@ SPLATS = [
     r"rcu_.*detected stall", r"refcount_t:",
 ]
 # Lockdep's boot banner mentions lockdep without being a report.
-NOT_SPLATS = [r"Lock dependency validator", r"lockdep: fixing up", r"\.\.\. MAX_LOCKDEP"]
+NOT_SPLATS = [r"Lock dependency validator", r"lockdep: fixing up", r"\.\.\. MAX_LOCKDEP",
+              r"RCU lockdep checking is enabled"]
 
 TAP = re.compile(r"^(not ok|ok) +\d+ +(?:- +)?(.*?)\s*$")
 

@@ -21,6 +21,7 @@ pub mod virqfd;
 pub use device::{
     file_is_group,
     Device,
+    DeviceSet,
     DeviceSetGuard,
     Driver,
     InfoCaps,

@@ -69,15 +69,20 @@ pub trait Driver: Sized + 'static {
     /// "physical" bind and attach helpers are used.
     const PHYSICAL_IOMMUFD: bool = true;
 
-    /// Called when userspace opens the device for the first time.
-    fn open_device(dev: &Device<Self>, parent: &device::Device<Bound>) -> Result {
-        let _ = (dev, parent);
+    /// Called when userspace opens the device for the first time, with the lock of the
+    /// device's set held (`set`).
+    fn open_device(
+        dev: &Device<Self>,
+        parent: &device::Device<Bound>,
+        set: &DeviceSet<'_>,
+    ) -> Result {
+        let _ = (dev, parent, set);
         Ok(())
     }
 
-    /// Called when the last user closes the device.
-    fn close_device(dev: &Device<Self>, parent: &device::Device<Bound>) {
-        let _ = (dev, parent);
+    /// Called when the last user closes the device, with the lock of the device's set held.
+    fn close_device(dev: &Device<Self>, parent: &device::Device<Bound>, set: &DeviceSet<'_>) {
+        let _ = (dev, parent, set);
     }
 
     /// `read()` on the device file at `*offset`; advances `*offset` by what was read.
@@ -276,10 +281,12 @@ impl<T: Driver> Device<T> {
         let set = unsafe { (*self.as_raw()).dev_set };
         // SAFETY: `set` is valid; its mutex is initialised by the VFIO core.
         unsafe { bindings::mutex_lock(&raw mut (*set).lock) };
-        // INVARIANT: Locked just above.
+        // INVARIANT: Locked just above, and held until the guard is dropped.
         DeviceSetGuard {
-            set,
-            _p: PhantomData,
+            set: DeviceSet {
+                set,
+                _p: PhantomData,
+            },
         }
     }
 
@@ -477,7 +484,13 @@ impl<T: Driver> DeviceVTable<T> {
     unsafe extern "C" fn open_device(vdev: *mut bindings::vfio_device) -> c_int {
         // SAFETY: Called by the VFIO core on one of our registered devices.
         let (dev, parent) = unsafe { Self::both(vdev) };
-        from_result(|| T::open_device(dev, parent).map(|()| 0))
+        // INVARIANT: The VFIO core holds the set's lock around `open_device`.
+        let set = DeviceSet {
+            // SAFETY: `vdev` is valid; its set was assigned before registration.
+            set: unsafe { (*vdev).dev_set },
+            _p: PhantomData,
+        };
+        from_result(|| T::open_device(dev, parent, &set).map(|()| 0))
     }
 
     /// # Safety
@@ -486,7 +499,13 @@ impl<T: Driver> DeviceVTable<T> {
     unsafe extern "C" fn close_device(vdev: *mut bindings::vfio_device) {
         // SAFETY: Called by the VFIO core on one of our registered devices.
         let (dev, parent) = unsafe { Self::both(vdev) };
-        T::close_device(dev, parent)
+        // INVARIANT: The VFIO core holds the set's lock around `close_device`.
+        let set = DeviceSet {
+            // SAFETY: `vdev` is valid; its set was assigned before registration.
+            set: unsafe { (*vdev).dev_set },
+            _p: PhantomData,
+        };
+        T::close_device(dev, parent, &set)
     }
 
     /// # Safety
@@ -621,17 +640,20 @@ pub struct IommufdCtx<'a> {
     _p: PhantomData<&'a ()>,
 }
 
-/// The lock of a device set, held: its members can be looked at.
+/// A device set whose lock is held: its members can be looked at.
+///
+/// Handed to [`Driver::open_device`] and [`Driver::close_device`] (the VFIO core holds the lock
+/// around them) and reached through a [`DeviceSetGuard`] elsewhere.
 ///
 /// # Invariants
 ///
-/// `set` is a valid `struct vfio_device_set` whose mutex this guard holds.
-pub struct DeviceSetGuard<'a> {
+/// `set` is a valid `struct vfio_device_set` whose mutex is held for `'a`.
+pub struct DeviceSet<'a> {
     set: *mut bindings::vfio_device_set,
     _p: PhantomData<&'a ()>,
 }
 
-impl DeviceSetGuard<'_> {
+impl DeviceSet<'_> {
     /// Returns the member of the set that `dev` is the parent of, if any.
     pub fn find(&self, dev: &device::Device) -> Option<SetMember<'_>> {
         // SAFETY: The set's lock is held (type invariant), as the function requires.
@@ -668,15 +690,32 @@ impl DeviceSetGuard<'_> {
 
     /// Returns how many members of the set are open.
     pub fn open_count(&self) -> u32 {
-        // SAFETY: `set` is valid (type invariant).
+        // SAFETY: `set` is valid and locked (type invariant).
         unsafe { bindings::vfio_device_set_open_count(self.set) }
+    }
+}
+
+/// The lock of a device set, taken by [`Device::lock_device_set`]; released when dropped.
+///
+/// # Invariants
+///
+/// The mutex of `set.set` was locked by this guard.
+pub struct DeviceSetGuard<'a> {
+    set: DeviceSet<'a>,
+}
+
+impl<'a> Deref for DeviceSetGuard<'a> {
+    type Target = DeviceSet<'a>;
+
+    fn deref(&self) -> &DeviceSet<'a> {
+        &self.set
     }
 }
 
 impl Drop for DeviceSetGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: The lock is held by this guard (type invariant).
-        unsafe { bindings::mutex_unlock(&raw mut (*self.set).lock) };
+        // SAFETY: The lock was taken by this guard (type invariant).
+        unsafe { bindings::mutex_unlock(&raw mut (*self.set.set).lock) };
     }
 }
 

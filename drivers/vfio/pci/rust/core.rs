@@ -135,6 +135,9 @@ pub(crate) struct MemoryState {
     pub(crate) pm_runtime_engaged: bool,
     /// The eventfd to signal when the device leaves low power on its own.
     pub(crate) pm_wake: Option<EventFd>,
+    /// Set when a user closed the device without it being reset (no function reset): the next
+    /// time no member of the device set is open, the slot or bus is reset.
+    pub(crate) needs_reset: bool,
 }
 
 /// The vfio-pci core's data of one device, embedded in its [`vfio::Device`].
@@ -192,6 +195,7 @@ impl VfioPciCore {
                 memory_enabled: false,
                 pm_runtime_engaged: false,
                 pm_wake: None,
+                needs_reset: false,
             }),
             vf_token <- new_mutex!(None),
             ioeventfds <- new_mutex!(KVec::new()),
@@ -343,6 +347,7 @@ impl VfioPciCore {
             mem.memory_enabled = false;
             mem.pm_runtime_engaged = false;
             mem.pm_wake = None;
+            mem.needs_reset = true;
         }
 
         // Restore the state saved at open, and reset the device in it if we can: resetting
@@ -365,7 +370,9 @@ impl VfioPciCore {
         if reset_works {
             // Not the "try" reset: it would save and restore around the reset, overwriting the
             // state just loaded.
-            let _ = pdev.reset_function_trylock();
+            if pdev.reset_function_trylock().is_ok() {
+                dev.memory.write().needs_reset = false;
+            }
         }
         pdev.restore_state();
         pdev.disable_device();
@@ -612,7 +619,11 @@ impl vfio::Driver for VfioPciCore {
     type Data = CoreDevice;
     const NAME: &'static CStr = c"vfio-pci";
 
-    fn open_device(dev: &Device, parent: &device::Device<Bound>) -> Result {
+    fn open_device(
+        dev: &Device,
+        parent: &device::Device<Bound>,
+        _set: &vfio::DeviceSet<'_>,
+    ) -> Result {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
         let mut open = dev.open.lock();
         if open.is_some() {
@@ -622,7 +633,7 @@ impl vfio::Driver for VfioPciCore {
         Ok(())
     }
 
-    fn close_device(dev: &Device, parent: &device::Device<Bound>) {
+    fn close_device(dev: &Device, parent: &device::Device<Bound>, set: &vfio::DeviceSet<'_>) {
         let Ok(pdev) = <&pci::Device<Bound>>::try_from(parent) else {
             return;
         };
@@ -630,6 +641,7 @@ impl vfio::Driver for VfioPciCore {
         if let Some(state) = state {
             Self::disable(dev, pdev, state);
         }
+        reset::try_reset_closed_set(pdev, set);
         dev.igate.lock().release();
     }
 

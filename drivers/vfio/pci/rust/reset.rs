@@ -250,3 +250,45 @@ fn hot_reset(dev: &Device, pdev: &pci::Device<Bound>, slot: bool, owner: Owner<'
     }
     ret
 }
+
+/// After a close: if no member of the set is open any more and one was left without a reset,
+/// reset the slot or bus now (C's `vfio_pci_dev_set_try_reset`), so that no user's state
+/// reaches the next one.
+///
+/// `pdev` is the function being closed (still counted as open); `set` is its device set, whose
+/// lock the VFIO core holds around `close_device`.
+pub(crate) fn try_reset_closed_set(pdev: &pci::Device<Bound>, set: &vfio::DeviceSet<'_>) {
+    if set.open_count() > 1 {
+        return;
+    }
+    let mut needs_reset = false;
+    for member in set.members() {
+        // Every member must be ours: only then do we know its state.
+        let Some(d) = member.as_driver::<VfioPciCore>() else {
+            return;
+        };
+        needs_reset |= d.memory.read().needs_reset;
+    }
+    if !needs_reset {
+        return;
+    }
+    // The reset must reach only members of the set.
+    let Ok(slot) = reset_scope(pdev) else {
+        return;
+    };
+    if pdev
+        .for_each_in_slot_or_bus(slot, &mut |other| {
+            set.find(other.as_ref()).map(|_| ()).ok_or(ENODEV)
+        })
+        .is_err()
+    {
+        return;
+    }
+    if pdev.reset_bus().is_ok() {
+        for member in set.members() {
+            if let Some(d) = member.as_driver::<VfioPciCore>() {
+                d.memory.write().needs_reset = false;
+            }
+        }
+    }
+}
