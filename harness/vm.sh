@@ -31,6 +31,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# A shell in the guest only makes sense with a terminal to type into; without
+# one, `--shell` just shows the console and powers off.
+interactive=0
+if [ $shell = 1 ] && [ -t 0 ]; then interactive=1; fi
 mkdir -p "$b/logs" "$b/results"
 con=$b/logs/$name.console.log
 tests=$b/logs/$name.tests.log
@@ -54,7 +58,7 @@ open(sys.argv[1], "wb").write(img)
 PY
 append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu=force
  hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=16 hung_task_panic=0
- RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$shell"
+ RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$interactive"
 # The plan travels as one word; init splits it again.
 qemu_args=(
 	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 4G
@@ -75,7 +79,7 @@ qemu_args=(
 
 boot() {
 	: > "$con"; : > "$tests"
-	if [ $shell = 1 ] && [ -t 0 ]; then
+	if [ $interactive = 1 ]; then
 		"$qemu" "${qemu_args[@]}" -serial mon:stdio -serial file:"$tests"
 	elif [ $shell = 1 ]; then
 		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio -serial file:"$tests" </dev/null | tee "$con"
