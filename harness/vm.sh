@@ -61,7 +61,7 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu
  RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$interactive"
 # The plan travels as one word; init splits it again.
 qemu_args=(
-	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 4G
+	-machine q35 -accel "tcg,thread=${RVFIO_TCG_THREAD:-single}" -cpu max -smp 2 -m 4G
 	-nodefaults -no-reboot -display none -vga none
 	-device intel-iommu,intremap=on,caching-mode=on
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
@@ -77,21 +77,50 @@ qemu_args=(
 	-append "$(echo $append)"
 )
 
+# Seconds without a new line of test output after which the guest counts as
+# hung: QEMU is stopped (the per-run timeout is only the backstop).
+stall=${RVFIO_STALL:-240}
+
 boot() {
 	: > "$con"; : > "$tests"
 	if [ $interactive = 1 ]; then
 		"$qemu" "${qemu_args[@]}" -serial mon:stdio -serial file:"$tests"
-	elif [ $shell = 1 ]; then
-		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio -serial file:"$tests" </dev/null | tee "$con"
-		return "${PIPESTATUS[0]}"
+		return
+	fi
+	if [ $shell = 1 ]; then
+		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio -serial file:"$tests" \
+			</dev/null 2>"$b/logs/$name.qemu.log" | tee "$con" &
 	else
 		timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial file:"$con" -serial file:"$tests" \
-			</dev/null 2>"$b/logs/$name.qemu.log"
+			</dev/null 2>"$b/logs/$name.qemu.log" &
 	fi
+	local pid=$! last=-1 quiet=0 size
+	hung=0
+	while kill -0 $pid 2>/dev/null; do
+		sleep 5
+		size=$(stat -c %s "$tests" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then quiet=$((quiet + 5)); else quiet=0; last=$size; fi
+		if [ $quiet -ge "$stall" ] && ! grep -q RVFIO-DONE "$tests"; then
+			hung=1
+			pkill -KILL -P $pid 2>/dev/null
+			pkill -KILL -f "file:$tests" 2>/dev/null
+			break
+		fi
+	done
+	wait $pid
 }
 
 start=$(date +%s)
 boot; rc=$?
+# A guest that stops making progress is stopped and booted once more: under
+# TCG, QEMU has been seen to stall a vCPU during an igb reset (a lost wake-up,
+# the RCU stall report points at an idle CPU). A second hang fails the run.
+if [ "$hung" = 1 ]; then
+	echo "vm.sh: $name: no test output for ${stall}s, the guest hung; booting again" | tee -a "$b/logs/$name.reruns"
+	cp "$con" "$con.hung"; cp "$tests" "$tests.hung"
+	boot; rc=$?
+	[ "$hung" = 1 ] && echo "vm.sh: $name: hung again" | tee -a "$b/logs/$name.reruns"
+fi
 # QEMU 10.0.2 TCG sometimes aborts in iotlb_to_section() during a device
 # reset (a QEMU race, not a guest bug): run the VM once more, and say so.
 if [ $rc = 134 ] && grep -q iotlb_to_section "$con" "$tests" "$b/logs/$name.qemu.log" 2>/dev/null; then
