@@ -11,7 +11,7 @@
 
 SHELL := /bin/bash
 B := $(CURDIR)/build
-SRC := $(B)/linux
+SRC := $(B)/tree
 HEADERS := $(B)/headers/include
 SELFTESTS := $(B)/selftests
 

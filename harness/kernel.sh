@@ -13,19 +13,23 @@ b=$top/build
 mkdir -p "$b"
 exec 9>"${RVFIO_LOCK:-$b/.busy.lock}"
 flock 9
-src=$b/linux        # patched + overlaid source tree
+src=$b/tree         # patched + overlaid source tree
 obj=$b/obj          # Kbuild output
 jobs=${JOBS:-$(nproc)}
 
 deb=$(ls "$cache"/debs/linux-source-7.3_*.deb | sort -V | tail -1)
-pristine=$b/src/linux-source-7.3
+# The pristine tree, kept as build/linux-7.3 (what a reviewer's tools compare
+# the project's files with).
+pristine=$b/linux-7.3
 
 # 1. The pristine tree, unpacked once per source package.
-if [ "$(cat "$b/src/.deb" 2>/dev/null)" != "$(basename "$deb")" ]; then
+if [ "$(cat "$b/linux-7.3.deb" 2>/dev/null)" != "$(basename "$deb")" ]; then
 	echo "kernel: unpacking $(basename "$deb")"
-	rm -rf "$b/src"; mkdir -p "$b/src"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-7.3.tar.xz' | tar -xJ -C "$b/src"
-	basename "$deb" > "$b/src/.deb"
+	rm -rf "$pristine" "$b/unpack"; mkdir -p "$b/unpack"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-7.3.tar.xz' | tar -xJ -C "$b/unpack"
+	mv "$b/unpack/linux-source-7.3" "$pristine"
+	rm -rf "$b/unpack"
+	basename "$deb" > "$b/linux-7.3.deb"
 fi
 
 # 2. The working tree: a copy of the pristine tree with patches/ applied.

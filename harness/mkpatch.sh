@@ -7,7 +7,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 patch=$1 edit=$2; shift 2
-src=$top/build/src/linux-source-7.3
+src=$top/build/linux-7.3
 t=$(mktemp -d)
 for f in "$@"; do mkdir -p "$t/a/$(dirname "$f")" "$t/b/$(dirname "$f")"; cp "$src/$f" "$t/a/$f"; cp "$src/$f" "$t/b/$f"; done
 python3 "$edit" "$t/b"
