@@ -23,6 +23,35 @@ use kernel::{
 /// VFs known to report a non-zero interrupt pin, against the SR-IOV spec: not worth a warning.
 const KNOWN_BOGUS_VF_INTX_PIN: &[(u16, u16)] = &[(0x8086, 0x270c)];
 
+/// Assigns the `len` bytes at `pos` of the config space `map` to region `id`, calling
+/// `conflict(position, previous entry)` for each byte another region already had; returns where
+/// the assigned bytes end.
+///
+/// A capability may claim to run past the end of config space (a standard capability near the
+/// end of a 256-byte space, say): only the bytes inside it are assigned. (C's `vfio_cap_init`
+/// writes the whole length into its map, past the end of a 256-byte one.)
+pub(super) fn map_claim(
+    map: &mut [u8],
+    id: u8,
+    pos: u16,
+    len: u16,
+    mut conflict: impl FnMut(u16, u8),
+) -> u16 {
+    let end = pos.saturating_add(len);
+    let mut p = pos;
+    while p < end {
+        let Some(m) = map.get_mut(usize::from(p)) else {
+            break;
+        };
+        if *m != CAP_ID_INVALID {
+            conflict(p, *m);
+        }
+        *m = id;
+        p += 1;
+    }
+    p
+}
+
 impl Config {
     /// Builds the virtual config space of `pdev`, freshly enabled and reset, when a user opens
     /// it (C: `vfio_config_init`). `nointx` hides INTx from the user.
@@ -108,8 +137,7 @@ impl Config {
     }
 
     /// Assigns `len` bytes at `pos` to capability `id` in the map, warning about overlaps, and
-    /// fills the virtual config space with them. Clamped to config space, where C would write
-    /// past its buffers.
+    /// fills the virtual config space with them. Clamped to config space, see [`map_claim`].
     fn claim(
         &mut self,
         pdev: &pci::Device<Bound>,
@@ -118,25 +146,18 @@ impl Config {
         len: u16,
         ext: bool,
     ) -> Result {
-        let end = pos.saturating_add(len).min(self.size);
-        for p in pos..end {
-            let Some(m) = self.map.get_mut(usize::from(p)) else {
-                break;
-            };
-            if *m != CAP_ID_INVALID {
-                let what = if ext { "ecap" } else { "cap" };
-                dev_warn!(
-                    pdev.as_ref(),
-                    "PCI config conflict @{:#x}, was {} {:#x} now {} {:#x}\n",
-                    p,
-                    what,
-                    *m,
-                    what,
-                    id
-                );
-            }
-            *m = id;
-        }
+        map_claim(&mut self.map, id, pos, len, |p, was| {
+            let what = if ext { "ecap" } else { "cap" };
+            dev_warn!(
+                pdev.as_ref(),
+                "PCI config conflict @{:#x}, was {} {:#x} now {} {:#x}\n",
+                p,
+                what,
+                was,
+                what,
+                id
+            );
+        });
         self.fill(pdev, pos, len)
     }
 

@@ -2,13 +2,14 @@
 
 //! KUnit tests of the hardware-independent parts of config space
 //! virtualization: the permission tables, the merge of virtual and physical
-//! bits, and the capability length rules. Built with
+//! bits, the capability length rules and the config space map. Built with
 //! `CONFIG_VFIO_PCI_RUST_KUNIT_TEST`; they run when the module loads.
 
 #[kernel::macros::kunit_tests(vfio_pci_rust_config)]
 mod kunit {
     use super::super::{
         caplen,
+        init::map_claim,
         perm::{
             self,
             bytes_mask,
@@ -18,7 +19,9 @@ mod kunit {
             Write, //
         },
         regs::*,
+        CAP_ID_INVALID,
     };
+    use kernel::prelude::*;
 
     #[test]
     fn header_permissions() {
@@ -210,5 +213,39 @@ mod kunit {
         assert_eq!(caplen::header_len(0x0140_0001), 0x14);
         assert_eq!(caplen::ext_cap_id(0x1401_0023), 0x23);
         assert_eq!(caplen::ext_cap_next(0x1401_0023), 0x140);
+    }
+
+    #[test]
+    fn map_past_the_end() {
+        // A 256-byte config space (with room behind it, to see stray writes) whose last
+        // capability, at 0xf0, claims 0x34 bytes: only the bytes up to the end are assigned.
+        let mut buf = [CAP_ID_INVALID; 0x110];
+        let mut conflicts = 0;
+        let end = map_claim(&mut buf[..0x100], CAP_ID_EXP, 0xf0, 0x34, |_, _| {
+            conflicts += 1
+        });
+        assert_eq!(end, 0x100);
+        assert_eq!(conflicts, 0);
+        assert!(buf[0xf0..0x100].iter().all(|&b| b == CAP_ID_EXP));
+        assert!(buf[0x100..].iter().all(|&b| b == CAP_ID_INVALID));
+        assert!(buf[..0xf0].iter().all(|&b| b == CAP_ID_INVALID));
+
+        // An overlapping capability is reported byte by byte and takes the bytes over.
+        let mut at = KVec::new();
+        let end = map_claim(&mut buf[..0x100], CAP_ID_PM, 0xe8, 8 + 4, |p, was| {
+            let _ = at.push((p, was), GFP_KERNEL);
+        });
+        assert_eq!(end, 0xf4);
+        assert_eq!(at.len(), 4);
+        assert_eq!(at.first(), Some(&(0xf0, CAP_ID_EXP)));
+        assert_eq!(buf[0xf3], CAP_ID_PM);
+        assert_eq!(buf[0xf4], CAP_ID_EXP);
+
+        // Lengths and positions at the limits of `u16` neither wrap nor write.
+        let end = map_claim(&mut buf[..0x100], CAP_ID_PM, 0xfff0, 0xffff, |_, _| {});
+        assert_eq!(end, 0xfff0);
+        assert!(buf[0x100..].iter().all(|&b| b == CAP_ID_INVALID));
+        let end = map_claim(&mut buf[..0x100], CAP_ID_MSI, 0xfc, 0xffff, |_, _| {});
+        assert_eq!(end, 0x100);
     }
 }
