@@ -10,10 +10,21 @@
 //! the user's behalf.
 //!
 //! The state, [`Config`], lives in the open device's state
-//! ([`crate::core::OpenState`]), under the `open` mutex; the handlers that
-//! change memory decode, the power state or reset the function take the
-//! write side of `memory_lock` under it. Lock order: `open`, then `memory`;
-//! never the other way round.
+//! ([`crate::core::OpenState`]), under the `open` mutex. Lock order, outermost
+//! first:
+//!
+//! 1. `open` ([`crate::core::CoreDevice::open`]): every config space access;
+//! 2. `igate` ([`crate::core::CoreDevice::igate`]): the interrupt state, taken
+//!    by the handlers that need it (the command register's INTx disable bit,
+//!    the MSI flags) and only by them, on first use ([`Access::irqs`]), so
+//!    that plain accesses take no other lock. `VFIO_DEVICE_SET_IRQS` takes
+//!    `igate` without `open`;
+//! 3. `memory_lock` ([`crate::core::CoreDevice::memory`]): the write side,
+//!    with the user's BAR mappings revoked, while a handler changes memory
+//!    decode, the power state or resets the function.
+//!
+//! Never the other way round: no path holding `igate` or `memory_lock` takes
+//! `open`, and none holding `memory_lock` takes `igate`.
 //!
 //! Every byte of config space belongs to a region (the header, a capability,
 //! or the gaps between them), recorded in a byte map; the region's
@@ -42,7 +53,10 @@ use self::{
     },
     regs::*,
 };
-use crate::core::Device;
+use crate::{
+    core::Device,
+    intrs::IrqState, //
+};
 use kernel::{
     device::Bound,
     pci::{
@@ -50,6 +64,7 @@ use kernel::{
         passthrough::PowerState, //
     },
     prelude::*,
+    sync::MutexGuard,
 };
 
 /// Map entry of the standard header (C's fake `PCI_CAP_ID_BASIC`).
@@ -60,10 +75,12 @@ const CAP_ID_INVALID: u8 = 0xff;
 const CAP_ID_INVALID_VIRT: u8 = 0xfe;
 
 /// The virtual config space of an open device (C: the `vconfig`, `pci_config_map`, `rbar`,
-/// `bardirty`, `extended_caps`, `msi_perm`, `msi_qmax` and `virq_disabled` fields of
-/// `struct vfio_pci_core_device`).
+/// `bardirty`, `extended_caps`, `msi_perm` and `nointx` fields of `struct
+/// vfio_pci_core_device`).
 ///
-/// Protected by the `open` mutex of [`crate::core::CoreDevice`], like all open state.
+/// Protected by the `open` mutex of [`crate::core::CoreDevice`], like all open state. The
+/// interrupt state config space reflects (`msi_qmax`, `virq_disabled`, ...) is in
+/// [`IrqState`], under `igate`.
 pub(crate) struct Config {
     /// The size of config space: 256 or 4096 bytes.
     size: u16,
@@ -81,17 +98,49 @@ pub(crate) struct Config {
     extended_caps: bool,
     /// The permissions of the MSI capability, which depend on its layout.
     msi_perm: Option<&'static Perm>,
-    /// The log2 of the number of MSI vectors the interrupt code enabled (C: `msi_qmax`).
-    msi_qmax: u32,
-    /// Whether the interrupt code has MSI enabled (C: `irq_type == VFIO_PCI_MSI_IRQ_INDEX`).
-    ///
-    /// TODO[INTR]: set by `VFIO_DEVICE_SET_IRQS` once interrupts are implemented; until then
-    /// the MSI enable bit a user writes never reaches the device, as in C with MSI off.
-    msi_enabled: bool,
     /// INTx is hidden from the user (a device with broken INTx, C: `nointx`).
     nointx: bool,
-    /// The virtual INTx disable bit, as last acted upon (C: `virq_disabled`).
-    virq_disabled: bool,
+}
+
+/// One access to config space, as the handlers see it (C: the arguments of the `readfn` and
+/// `writefn` callbacks): the device, where the access is, and the permissions of the region
+/// it falls in.
+///
+/// An access is naturally aligned and stays inside one region (see [`Config::chunk`]).
+struct Access<'a> {
+    /// The device.
+    dev: &'a Device,
+    /// Its PCI function.
+    pdev: &'a pci::Device<Bound>,
+    /// Where the access starts in config space.
+    pos: u16,
+    /// Its size: 1, 2 or 4 bytes.
+    n: usize,
+    /// Where the region it falls in starts.
+    start: u16,
+    /// Where it starts in the region (`pos - start`).
+    offset: u16,
+    /// The virtual and writable bits of the region.
+    bits: &'static PermBits,
+    /// The interrupt state, once a handler asked for it ([`Access::irqs`]); held until the
+    /// access ends.
+    irqs: Option<MutexGuard<'a, IrqState>>,
+}
+
+impl<'a> Access<'a> {
+    /// Returns the interrupt state, locking `igate` on first use.
+    ///
+    /// Lock order: `open` is held (the caller has the [`Config`]); `memory_lock` must not be.
+    fn irqs(&mut self) -> &mut IrqState {
+        let dev = self.dev;
+        self.irqs.get_or_insert_with(|| dev.igate.lock())
+    }
+
+    /// Returns whether the access covers `off` (an offset in the region).
+    fn covers(&self, off: u16) -> bool {
+        // CAST: `n <= 4`.
+        (self.offset..self.offset + self.n as u16).contains(&off)
+    }
 }
 
 impl Config {
@@ -223,24 +272,47 @@ impl Config {
         }
     }
 
-    /// Reads `n` (1, 2 or 4) naturally aligned bytes at `pos`, inside one region (see
-    /// [`Config::chunk`]), as the user sees them.
-    pub(crate) fn read(
-        &mut self,
-        _dev: &Device,
-        pdev: &pci::Device<Bound>,
+    /// Describes the access of `n` bytes at `pos`, and returns it with the handlers of its
+    /// region.
+    fn access<'a>(
+        &self,
+        dev: &'a Device,
+        pdev: &'a pci::Device<Bound>,
         pos: u16,
         n: usize,
-    ) -> Result<u32> {
+    ) -> Result<(Access<'a>, &'static Perm)> {
         if pos >= self.size {
             return Err(EFAULT);
         }
         let (perm, start) = self.lookup(pos);
-        let offset = pos - start;
+        let access = Access {
+            dev,
+            pdev,
+            pos,
+            n,
+            start,
+            offset: pos - start,
+            bits: &perm.bits,
+            irqs: None,
+        };
+        Ok((access, perm))
+    }
+
+    /// Reads `n` (1, 2 or 4) naturally aligned bytes at `pos`, inside one region (see
+    /// [`Config::chunk`]), as the user sees them.
+    pub(crate) fn read(
+        &mut self,
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        pos: u16,
+        n: usize,
+    ) -> Result<u32> {
+        let (a, perm) = self.access(dev, pdev, pos, n)?;
+        // The MSI flags read back as written: see `Config::msi_written`.
         let v = match perm.read {
-            Read::Default | Read::Msi => self.default_read(pdev, pos, n, &perm.bits, offset)?,
-            Read::Basic => self.basic_read(pdev, pos, n, &perm.bits, offset)?,
-            Read::Direct => self.direct_read(pdev, pos, n, offset)?,
+            Read::Default | Read::Msi => self.default_read(&a)?,
+            Read::Basic => self.basic_read(&a)?,
+            Read::Direct => self.direct_read(&a)?,
             Read::Raw => Self::phys_read(pdev, pos, n)?,
             Read::Virt => self.vget(pos, n),
         };
@@ -257,22 +329,21 @@ impl Config {
         n: usize,
         val: u32,
     ) -> Result {
-        if pos >= self.size {
-            return Err(EFAULT);
-        }
+        let (mut a, perm) = self.access(dev, pdev, pos, n)?;
         let val = val & bytes_mask(n);
-        let (perm, start) = self.lookup(pos);
-        let offset = pos - start;
-        let bits = &perm.bits;
         match perm.write {
             Write::Drop => Ok(()),
-            Write::Default => self.default_write(pdev, pos, n, bits, offset, val),
-            Write::Basic => self.basic_write(dev, pdev, pos, n, bits, offset, val),
-            Write::Pm => self.pm_write(dev, pdev, pos, n, bits, offset, val),
-            Write::Vpd => self.vpd_write(pdev, pos, n, bits, offset, val),
-            Write::Exp => self.exp_write(dev, pdev, pos, n, bits, offset, val),
-            Write::Af => self.af_write(dev, pdev, pos, n, bits, offset, val),
-            Write::Msi => self.msi_write(pdev, pos, n, bits, offset, val),
+            Write::Default => self.default_write(&a, val),
+            Write::Basic => self.basic_write(&mut a, val),
+            Write::Pm => self.cap_write(&mut a, val, Self::pm_written),
+            Write::Vpd => self.cap_write(&mut a, val, Self::vpd_written),
+            Write::Exp => {
+                // Only a change of the read request size is passed on: remember it.
+                let readrq = self.vget(a.start + EXP_DEVCTL, 2) & EXP_DEVCTL_READRQ;
+                self.cap_write(&mut a, val, |c, a, _| c.exp_written(a, readrq))
+            }
+            Write::Af => self.cap_write(&mut a, val, Self::af_written),
+            Write::Msi => self.cap_write(&mut a, val, Self::msi_written),
             Write::Raw => Self::phys_write(pdev, pos, n, val),
             Write::Virt => {
                 self.vset(pos, n, val);
@@ -281,49 +352,48 @@ impl Config {
         }
     }
 
+    /// A write to a capability with side effects: the default write, then `written`, which
+    /// acts on what changed (C: the `writefn` of the capability, which starts with
+    /// `vfio_default_config_write`).
+    fn cap_write<'a>(
+        &mut self,
+        a: &mut Access<'a>,
+        val: u32,
+        written: impl FnOnce(&mut Self, &mut Access<'a>, u32) -> Result,
+    ) -> Result {
+        self.default_write(a, val)?;
+        written(self, a, val)
+    }
+
     /// The default read: virtual bits from the virtual config space, the others from the
     /// device (C: `vfio_default_config_read`).
-    fn default_read(
-        &self,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-    ) -> Result<u32> {
-        let vval = self.vget(pos, n);
-        let virt = bits.virt(offset.into(), n);
-        if virt == bytes_mask(n) {
+    fn default_read(&self, a: &Access<'_>) -> Result<u32> {
+        let vval = self.vget(a.pos, a.n);
+        let virt = a.bits.virt(a.offset.into(), a.n);
+        if virt == bytes_mask(a.n) {
             return Ok(vval);
         }
-        let phys = Self::phys_read(pdev, pos, n)?;
+        let phys = Self::phys_read(a.pdev, a.pos, a.n)?;
         Ok(merge(phys, vval, virt))
     }
 
     /// The default write: writable virtual bits to the virtual config space, writable
     /// physical ones to the device (read, modify, write); the rest is dropped (C:
     /// `vfio_default_config_write`).
-    fn default_write(
-        &mut self,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
-        let write = bits.write(offset.into(), n);
+    fn default_write(&mut self, a: &Access<'_>, val: u32) -> Result {
+        let (pos, n) = (a.pos, a.n);
+        let write = a.bits.write(a.offset.into(), n);
         if write == 0 {
             return Ok(());
         }
-        let virt = bits.virt(offset.into(), n);
+        let virt = a.bits.virt(a.offset.into(), n);
         if write & virt != 0 {
             let v = update(self.vget(pos, n), val, write & virt);
             self.vset(pos, n, v);
         }
         if write & !virt != 0 {
-            let phys = Self::phys_read(pdev, pos, n)?;
-            Self::phys_write(pdev, pos, n, update(phys, val, write & !virt))?;
+            let phys = Self::phys_read(a.pdev, pos, n)?;
+            Self::phys_write(a.pdev, pos, n, update(phys, val, write & !virt))?;
         }
         Ok(())
     }
@@ -331,14 +401,9 @@ impl Config {
     /// Reads the device's bits, except the capability chain (C: `vfio_direct_config_read`):
     /// the header dword of an extended capability, and the ID and next pointer of a standard
     /// one, come from the virtual config space, where hidden capabilities are skipped.
-    fn direct_read(
-        &self,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        offset: u16,
-    ) -> Result<u32> {
-        let v = Self::phys_read(pdev, pos, n)?;
+    fn direct_read(&self, a: &Access<'_>) -> Result<u32> {
+        let (pos, n, offset) = (a.pos, a.n, a.offset);
+        let v = Self::phys_read(a.pdev, pos, n)?;
         if pos >= CFG_SPACE_SIZE {
             if offset < 4 {
                 return Ok(self.vget(pos, n));

@@ -109,12 +109,6 @@ pub(crate) struct OpenState {
     saved_state: Option<SavedState>,
     /// Whether a function reset worked at open: `VFIO_DEVICE_RESET` is offered only then.
     reset_works: bool,
-    /// Whether INTx is masked through the command register (PCI 2.3).
-    #[expect(
-        dead_code,
-        reason = "read by INTx masking, which comes with interrupts"
-    )]
-    pub(crate) pci_2_3: bool,
     /// The MSI-X table, if the device has MSI-X.
     pub(crate) msix: Option<MsixTable>,
 }
@@ -259,6 +253,12 @@ impl VfioPciCore {
                 }
             }
         }
+        {
+            // Lock order: `open` (held by the caller), then `igate`.
+            let mut irqs = dev.igate.lock();
+            irqs.pci_2_3 = pci_2_3;
+            irqs.virq_disabled = false;
+        }
 
         let config = match config::Config::new(pdev, nointx) {
             Ok(c) => c,
@@ -276,7 +276,6 @@ impl VfioPciCore {
             config,
             saved_state,
             reset_works,
-            pci_2_3,
             msix,
         })
     }

@@ -18,12 +18,26 @@ use kernel::{
 };
 
 /// The interrupt state of a device, behind [`crate::core::CoreDevice::igate`].
+///
+/// Config space virtualization reads and writes the INTx and MSI fields below with `igate`
+/// taken inside `open` (lock order: `open`, `igate`, `memory_lock`; see [`crate::config`]).
 #[derive(Default)]
 pub(crate) struct IrqState {
     /// Signalled when the device reports an uncorrectable error.
     err_trigger: Option<EventFd>,
     /// Signalled when the driver asks the user to release the device (unbind).
     req_trigger: Option<EventFd>,
+    /// Whether INTx is masked through the command register (PCI 2.3); set at open.
+    pub(crate) pci_2_3: bool,
+    /// Whether INTx delivery is enabled (C: `irq_type == VFIO_PCI_INTX_IRQ_INDEX`).
+    pub(crate) intx_enabled: bool,
+    /// Whether MSI delivery is enabled (C: `irq_type == VFIO_PCI_MSI_IRQ_INDEX`).
+    pub(crate) msi_enabled: bool,
+    /// The log2 of the number of MSI vectors enabled (C: `msi_qmax`).
+    pub(crate) msi_qmax: u32,
+    /// The virtual INTx disable bit of the command register, as last acted upon (C:
+    /// `virq_disabled`).
+    pub(crate) virq_disabled: bool,
 }
 
 impl IrqState {

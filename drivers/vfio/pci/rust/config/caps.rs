@@ -8,19 +8,21 @@
 //! function hold the write side of `memory_lock` while they do, so that no
 //! BAR access reaches a device that cannot answer it, and leave
 //! [`crate::core::MemoryState::memory_enabled`] in step with
-//! [`Config::memory_enabled`].
+//! [`Config::memory_enabled`]. The handlers of the INTx disable bit and the
+//! MSI flags use the interrupt state, locked through [`Access::irqs`].
 
 use super::{
-    perm::{
-        update,
-        PermBits, //
-    },
+    perm::update,
     regs::*,
-    Config,
+    Access,
+    Config, //
 };
-use crate::core::{
-    Device,
-    MemoryState, //
+use crate::{
+    core::{
+        Device,
+        MemoryState, //
+    },
+    intrs::IrqState, //
 };
 use kernel::{
     device::Bound,
@@ -79,11 +81,11 @@ impl Config {
     }
 
     /// Resets the function on the user's behalf (an initiated FLR), with `memory_lock` held.
-    fn user_reset(&self, dev: &Device, pdev: &pci::Device<Bound>) {
-        let mut mem = Self::memory_write_for_disable(dev);
+    fn user_reset(&self, a: &Access<'_>) {
+        let mut mem = Self::memory_write_for_disable(a.dev);
         // Like C, whatever the reset did: the bit reads back as zero either way.
-        let _ = pdev.try_reset_function();
-        self.sync_memory(pdev, &mut mem);
+        let _ = a.pdev.try_reset_function();
+        self.sync_memory(a.pdev, &mut mem);
     }
 
     /// Sizes the virtual BARs: keeps only the address bits each BAR implements and sets its
@@ -174,19 +176,12 @@ impl Config {
 
     /// Reads the header (C: `vfio_basic_config_read`): BARs are sized first; on devices
     /// without a memory enable bit, the virtual one shows.
-    pub(super) fn basic_read(
-        &mut self,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-    ) -> Result<u32> {
-        if is_bar(offset) {
-            self.bar_fixup(pdev);
+    pub(super) fn basic_read(&mut self, a: &Access<'_>) -> Result<u32> {
+        if is_bar(a.offset) {
+            self.bar_fixup(a.pdev);
         }
-        let mut v = self.default_read(pdev, pos, n, bits, offset)?;
-        if offset == COMMAND && pdev.no_command_memory() {
+        let mut v = self.default_read(a)?;
+        if a.offset == COMMAND && a.pdev.no_command_memory() {
             v |= self.vget(COMMAND, 2) & COMMAND_MEMORY;
         }
         Ok(v)
@@ -197,19 +192,16 @@ impl Config {
     /// A write starting at the command register holds the write side of `memory_lock` across
     /// the change of memory and I/O decode, restores the BARs if the device lost them, and
     /// records the decode bits in the virtual register. The virtual INTx disable bit is acted
-    /// upon after any write to the command register; a write to a BAR marks the BARs for
-    /// sizing.
-    #[expect(clippy::too_many_arguments)]
-    pub(super) fn basic_write(
-        &mut self,
-        dev: &Device,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
+    /// upon after any write to the command register (see [`Config::intx_disable_changed`]); a
+    /// write to a BAR marks the BARs for sizing.
+    pub(super) fn basic_write(&mut self, a: &mut Access<'_>, val: u32) -> Result {
+        let (dev, pdev, offset) = (a.dev, a.pdev, a.offset);
+        let intx = (COMMAND..=COMMAND + 1).contains(&offset);
+        if intx {
+            // Lock order: `igate` before `memory_lock`.
+            a.irqs();
+        }
+
         let mut command = None;
         if offset == COMMAND {
             let phys_cmd = u32::from(pdev.user_read_config_u16(COMMAND)?);
@@ -244,7 +236,7 @@ impl Config {
         }
 
         // On failure the guard, if any, is dropped on the way out.
-        self.default_write(pdev, pos, n, bits, offset, val)?;
+        self.default_write(a, val)?;
 
         if let Some((mut mem, new_cmd)) = command {
             // Remember the decode bits the user asked for, for the test above next time.
@@ -254,14 +246,11 @@ impl Config {
             self.sync_memory(pdev, &mut mem);
         }
 
-        if (COMMAND..=COMMAND + 1).contains(&offset) {
-            let virt_intx_disable = self.vget(COMMAND, 2) & COMMAND_INTX_DISABLE != 0;
-            if virt_intx_disable && !self.virq_disabled {
-                self.virq_disabled = true;
-                // TODO[INTR]: mask INTx (C: `vfio_pci_intx_mask`) once interrupts exist.
-            } else if !virt_intx_disable && self.virq_disabled {
-                self.virq_disabled = false;
-                // TODO[INTR]: unmask INTx (C: `vfio_pci_intx_unmask`) once interrupts exist.
+        if intx {
+            let disable = self.vget(COMMAND, 2) & COMMAND_INTX_DISABLE != 0;
+            let irqs = a.irqs();
+            if disable != irqs.virq_disabled {
+                Self::intx_disable_changed(pdev, irqs, disable);
             }
         }
 
@@ -271,65 +260,57 @@ impl Config {
         Ok(())
     }
 
-    /// Writes the power management capability (C: `vfio_pm_config_write`): a write to the
-    /// control register moves the function to the power state it names.
-    #[expect(clippy::too_many_arguments)]
-    pub(super) fn pm_write(
-        &mut self,
-        dev: &Device,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
-        self.default_write(pdev, pos, n, bits, offset, val)?;
-        if offset == PM_CTRL {
-            let state = match val & PM_CTRL_STATE_MASK {
-                0 => PowerState::D0,
-                1 => PowerState::D1,
-                2 => PowerState::D2,
-                _ => PowerState::D3Hot,
-            };
-            // C: `vfio_lock_and_set_power_state`.
-            let mut mem = if state == PowerState::D3Hot {
-                Self::memory_write_for_disable(dev)
-            } else {
-                dev.memory.write()
-            };
-            // TODO[PM]: C's `vfio_pci_set_power_state` also refuses D1-D3 with VFs enabled
-            // (`EBUSY`, no SR-IOV here yet) and, for NoSoftRst- devices, saves the state on
-            // the way into D3hot and restores it on the way out.
-            // Like C, the result is not reported: the user reads the state back.
-            let _ = pdev.set_power_state(state);
-            self.sync_memory(pdev, &mut mem);
+    /// Acts on a change of the virtual INTx disable bit (C: `vfio_pci_intx_mask` and
+    /// `vfio_pci_intx_unmask`, as called from config space).
+    ///
+    /// While INTx delivery is enabled, the bit masks and unmasks it. Otherwise the device's bit
+    /// follows the user's, if the device masks INTx through the command register (PCI 2.3);
+    /// without PCI 2.3 masking there is nothing to do.
+    fn intx_disable_changed(pdev: &pci::Device<Bound>, irqs: &mut IrqState, disable: bool) {
+        irqs.virq_disabled = disable;
+        if irqs.intx_enabled {
+            // TODO[INTR]: mask (`disable`) or unmask INTx through the interrupt code (C:
+            // `__vfio_pci_intx_mask`, `__vfio_pci_intx_unmask`, with `igate` held as here);
+            // an unmask must leave INTx masked while an interrupt is still being handled.
+        } else if irqs.pci_2_3 {
+            pdev.intx(!disable);
         }
+    }
+
+    /// After a write to the power management capability (C: `vfio_pm_config_write`): a write
+    /// to the control register moves the function to the power state it names.
+    pub(super) fn pm_written(&mut self, a: &mut Access<'_>, val: u32) -> Result {
+        if a.offset != PM_CTRL {
+            return Ok(());
+        }
+        let state = match val & PM_CTRL_STATE_MASK {
+            0 => PowerState::D0,
+            1 => PowerState::D1,
+            2 => PowerState::D2,
+            _ => PowerState::D3Hot,
+        };
+        // C: `vfio_lock_and_set_power_state`.
+        let mut mem = Self::memory_write_for_disable(a.dev);
+        // TODO[PM]: C's `vfio_pci_set_power_state` also, for NoSoftRst- devices, saves the
+        // state on the way into D3hot and restores it on the way out.
+        // Like C, the result is not reported: the user reads the state back.
+        let _ = a.pdev.set_power_state(state);
+        self.sync_memory(a.pdev, &mut mem);
         Ok(())
     }
 
-    /// Writes the VPD capability (C: `vfio_vpd_config_write`). Address and data are virtual;
-    /// a write reaching the flag bit (the address register's high byte) starts the transfer,
-    /// done synchronously, and completion is signalled by toggling the flag. On failure the
-    /// flag stays, and the user times out.
-    pub(super) fn vpd_write(
-        &mut self,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
-        self.default_write(pdev, pos, n, bits, offset, val)?;
-        // CAST: `n <= 4`.
-        if offset > VPD_ADDR + 1 || offset + n as u16 <= VPD_ADDR + 1 {
+    /// After a write to the VPD capability (C: `vfio_vpd_config_write`). Address and data are
+    /// virtual; a write reaching the flag bit (the address register's high byte) starts the
+    /// transfer, done synchronously, and completion is signalled by toggling the flag. On
+    /// failure the flag stays, and the user times out.
+    pub(super) fn vpd_written(&mut self, a: &mut Access<'_>, _val: u32) -> Result {
+        if !a.covers(VPD_ADDR + 1) {
             return Ok(());
         }
-        let start = pos - offset;
-        let mut addr = self.vget(start + VPD_ADDR, 2);
+        let pdev = a.pdev;
+        let mut addr = self.vget(a.start + VPD_ADDR, 2);
         if addr & VPD_ADDR_F != 0 {
-            let data = self.vget(start + VPD_DATA, 4);
+            let data = self.vget(a.start + VPD_DATA, 4);
             if pdev.write_vpd(addr & !VPD_ADDR_F, &data.to_ne_bytes()) != Ok(4) {
                 return Ok(());
             }
@@ -338,43 +319,30 @@ impl Config {
             if pdev.read_vpd(addr, &mut data).is_err() {
                 return Ok(());
             }
-            self.vset(start + VPD_DATA, 4, u32::from_ne_bytes(data));
+            self.vset(a.start + VPD_DATA, 4, u32::from_ne_bytes(data));
         }
         addr ^= VPD_ADDR_F;
-        self.vset(start + VPD_ADDR, 2, addr);
+        self.vset(a.start + VPD_ADDR, 2, addr);
         Ok(())
     }
 
-    /// Writes the PCI Express capability (C: `vfio_exp_config_write`).
+    /// After a write to the PCI Express capability (C: `vfio_exp_config_write`); `readrq` is
+    /// the virtual read request size before the write.
     ///
     /// The FLR bit is virtual: setting it resets the function (by whatever method the PCI core
     /// picks) if the device advertises FLR, and it always reads back as zero, as the spec
     /// wants. The read request size goes to the device too, but never below the payload size,
     /// which the user cannot change, so that full-size TLPs remain possible.
-    #[expect(clippy::too_many_arguments)]
-    pub(super) fn exp_write(
-        &mut self,
-        dev: &Device,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
-        let start = pos - offset;
-        let ctrl_pos = start + EXP_DEVCTL;
-        let readrq = self.vget(ctrl_pos, 2) & EXP_DEVCTL_READRQ;
-
-        self.default_write(pdev, pos, n, bits, offset, val)?;
-
+    pub(super) fn exp_written(&mut self, a: &mut Access<'_>, readrq: u32) -> Result {
+        let pdev = a.pdev;
+        let ctrl_pos = a.start + EXP_DEVCTL;
         let mut ctrl = self.vget(ctrl_pos, 2);
         if ctrl & EXP_DEVCTL_BCR_FLR != 0 {
             ctrl &= !EXP_DEVCTL_BCR_FLR;
             self.vset(ctrl_pos, 2, ctrl);
-            let devcap = pdev.user_read_config_u32(start + EXP_DEVCAP);
+            let devcap = pdev.user_read_config_u32(a.start + EXP_DEVCAP);
             if devcap.is_ok_and(|cap| cap & EXP_DEVCAP_FLR != 0) {
-                self.user_reset(dev, pdev);
+                self.user_reset(a);
             }
         }
 
@@ -386,72 +354,49 @@ impl Config {
         Ok(())
     }
 
-    /// Writes the advanced features capability (C: `vfio_af_config_write`): the FLR bit is
-    /// virtual, resets the function if the device advertises FLR and transactions pending,
-    /// and reads back as zero.
-    #[expect(clippy::too_many_arguments)]
-    pub(super) fn af_write(
-        &mut self,
-        dev: &Device,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
-        let start = pos - offset;
-        let ctrl_pos = start + AF_CTRL;
-
-        self.default_write(pdev, pos, n, bits, offset, val)?;
-
+    /// After a write to the advanced features capability (C: `vfio_af_config_write`): the FLR
+    /// bit is virtual, resets the function if the device advertises FLR and transactions
+    /// pending, and reads back as zero.
+    pub(super) fn af_written(&mut self, a: &mut Access<'_>, _val: u32) -> Result {
+        let ctrl_pos = a.start + AF_CTRL;
         let ctrl = self.vget(ctrl_pos, 1);
         if ctrl & AF_CTRL_FLR != 0 {
             self.vset(ctrl_pos, 1, ctrl & !AF_CTRL_FLR);
-            let cap = pdev.user_read_config_u8(start + AF_CAP).map(u32::from);
+            let cap = a.pdev.user_read_config_u8(a.start + AF_CAP).map(u32::from);
             if cap.is_ok_and(|c| c & AF_CAP_FLR != 0 && c & AF_CAP_TP != 0) {
-                self.user_reset(dev, pdev);
+                self.user_reset(a);
             }
         }
         Ok(())
     }
 
-    /// Writes the MSI capability (C: `vfio_msi_config_write`).
+    /// After a write to the MSI capability (C: `vfio_msi_config_write`).
     ///
     /// Address and data are virtual. A write that reaches the flags (or ends right below
     /// them, as in C) writes the virtual flags to the device, with the enable bit cleared
     /// unless the interrupt code enabled MSI, and the queue size capped at what it allocated.
     ///
-    /// C's read side (`vfio_msi_config_read`) also stores the allocated queue size into the
-    /// virtual copy, but at the capability's first word (ID and next pointer) rather than the
-    /// flags, where no read can see it: the virtual flags read back as the device's at open.
-    /// Reads are therefore the default here.
-    pub(super) fn msi_write(
-        &mut self,
-        pdev: &pci::Device<Bound>,
-        pos: u16,
-        n: usize,
-        bits: &PermBits,
-        offset: u16,
-        val: u32,
-    ) -> Result {
-        self.default_write(pdev, pos, n, bits, offset, val)?;
+    /// Reads are the default: the virtual flags read back as the device's at open, then as
+    /// written. (C's read side, `vfio_msi_config_read`, means to store the allocated queue
+    /// size into the virtual flags, but writes it at the capability's first word, ID and next
+    /// pointer, where no read can see it: the ID is read from the device and the queue mask
+    /// bits miss the next pointer. Doing what it means would change what users read.)
+    pub(super) fn msi_written(&mut self, a: &mut Access<'_>, _val: u32) -> Result {
         // CAST: `n <= 4`.
-        if offset <= MSI_FLAGS && offset + n as u16 >= MSI_FLAGS {
-            let fpos = self.find_cap_start(pos) + MSI_FLAGS;
-            let mut flags = self.vget(fpos, 2);
-            // TODO[INTR]: MSI is enabled through `VFIO_DEVICE_SET_IRQS`, not by the user's
-            // write; `msi_enabled` and `msi_qmax` come from the interrupt code.
-            if !self.msi_enabled {
-                flags &= !MSI_FLAGS_ENABLE;
-            }
-            if (flags & MSI_FLAGS_QSIZE) >> 4 > self.msi_qmax {
-                flags = (flags & !MSI_FLAGS_QSIZE) | (self.msi_qmax << 4);
-            }
-            self.vset(fpos, 2, flags);
-            // CAST: The flags are a word.
-            pdev.user_write_config_u16(fpos, flags as u16)?;
+        if a.offset > MSI_FLAGS || a.offset + (a.n as u16) < MSI_FLAGS {
+            return Ok(());
         }
-        Ok(())
+        let fpos = a.start + MSI_FLAGS;
+        let mut flags = self.vget(fpos, 2);
+        let irqs = a.irqs();
+        if !irqs.msi_enabled {
+            flags &= !MSI_FLAGS_ENABLE;
+        }
+        if (flags & MSI_FLAGS_QSIZE) >> 4 > irqs.msi_qmax {
+            flags = (flags & !MSI_FLAGS_QSIZE) | (irqs.msi_qmax << 4);
+        }
+        self.vset(fpos, 2, flags);
+        // CAST: The flags are a word.
+        a.pdev.user_write_config_u16(fpos, flags as u16)
     }
 }

@@ -71,10 +71,7 @@ impl Config {
             bardirty: true,
             extended_caps: false,
             msi_perm: None,
-            msi_qmax: 0,
-            msi_enabled: false,
             nointx,
-            virq_disabled: false,
         };
         c.fill(pdev, 0, STD_HEADER_SIZEOF)?;
 
