@@ -31,12 +31,14 @@
 //! [`perm::Perm`] says which bits are virtual, which are writable and which
 //! handlers read and write it. Submodules: [`regs`] (register names),
 //! [`perm`] (permission tables), [`caplen`] (capability lengths), [`init`]
-//! (building the virtual config space at open), [`caps`] (the handlers).
+//! (building the virtual config space at open), [`caps`] (the handlers),
+//! [`pm`] (power state changes).
 
 mod caplen;
 mod caps;
 mod init;
 mod perm;
+mod pm;
 mod regs;
 #[cfg(CONFIG_VFIO_PCI_RUST_KUNIT_TEST)]
 mod tests;
@@ -66,6 +68,8 @@ use kernel::{
     prelude::*,
     sync::MutexGuard,
 };
+
+pub(crate) use self::pm::PmRestore;
 
 /// Map entry of the standard header (C's fake `PCI_CAP_ID_BASIC`).
 const CAP_ID_BASIC: u8 = 0;

@@ -132,6 +132,8 @@ pub(crate) struct MemoryState {
     /// Set when a user closed the device without it being reset (no function reset): the next
     /// time no member of the device set is open, the slot or bus is reset.
     pub(crate) needs_reset: bool,
+    /// The state kept across D3hot: every power state change goes through it.
+    pub(crate) pm: config::PmRestore,
 }
 
 /// The vfio-pci core's data of one device, embedded in its [`vfio::Device`].
@@ -180,6 +182,8 @@ impl VfioPciCore {
             return Err(EBUSY);
         }
 
+        // Read before `pdev` names the field below.
+        let pm = config::PmRestore::new(pdev);
         let data = try_pin_init!(CoreDevice {
             pdev: pdev.into(),
             options,
@@ -190,6 +194,7 @@ impl VfioPciCore {
                 pm_runtime_engaged: false,
                 pm_wake: None,
                 needs_reset: false,
+                pm,
             }),
             vf_token <- new_mutex!(None),
             ioeventfds <- new_mutex!(KVec::new()),
@@ -211,7 +216,7 @@ impl VfioPciCore {
 
         // The PCI core leaves the power state unknown after boot or a previous driver; only D0
         // is reachable from there.
-        if let Err(e) = pdev.set_power_state(PowerState::D0) {
+        if let Err(e) = dev.memory.write().pm.set_power_state(pdev, PowerState::D0) {
             dev_dbg!(pdev.as_ref(), "cannot enter D0: {:?}\n", e);
         }
         Ok(dev)
@@ -325,7 +330,8 @@ impl VfioPciCore {
 
     /// Disables the device after its last user: C's `vfio_pci_core_disable`.
     fn disable(dev: &Device, pdev: &pci::Device<Bound>, state: OpenState) {
-        let _ = pdev.set_power_state(PowerState::D0);
+        // Back to D0, with the state saved on entering D3hot if the function lost it.
+        let _ = dev.memory.write().pm.set_power_state(pdev, PowerState::D0);
         // Stop the device from further DMA.
         pdev.clear_master();
 
@@ -606,8 +612,8 @@ impl VfioPciCore {
         }
         // Order: take the lock (no BAR access from now on), enter D0 (a reset from D3 would lose
         // the config space of NoSoftRst- devices), reset, let accesses in again.
-        let _mem = Self::memory_write(dev);
-        let _ = pdev.set_power_state(PowerState::D0);
+        let mut mem = Self::memory_write(dev);
+        let _ = mem.pm.set_power_state(pdev, PowerState::D0);
         pdev.try_reset_function()?;
         Ok(0)
     }

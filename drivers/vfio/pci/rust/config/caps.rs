@@ -289,12 +289,10 @@ impl Config {
             2 => PowerState::D2,
             _ => PowerState::D3Hot,
         };
-        // C: `vfio_lock_and_set_power_state`.
+        // C: `vfio_lock_and_set_power_state`; the state is saved and restored around D3hot.
         let mut mem = Self::memory_write_for_disable(a.dev);
-        // TODO[PM]: C's `vfio_pci_set_power_state` also, for NoSoftRst- devices, saves the
-        // state on the way into D3hot and restores it on the way out.
         // Like C, the result is not reported: the user reads the state back.
-        let _ = a.pdev.set_power_state(state);
+        let _ = mem.pm.set_power_state(a.pdev, state);
         self.sync_memory(a.pdev, &mut mem);
         Ok(())
     }
