@@ -374,11 +374,14 @@ impl Config {
     /// them, as in C) writes the virtual flags to the device, with the enable bit cleared
     /// unless the interrupt code enabled MSI, and the queue size capped at what it allocated.
     ///
-    /// Reads are the default: the virtual flags read back as the device's at open, then as
-    /// written. (C's read side, `vfio_msi_config_read`, means to store the allocated queue
-    /// size into the virtual flags, but writes it at the capability's first word, ID and next
-    /// pointer, where no read can see it: the ID is read from the device and the queue mask
-    /// bits miss the next pointer. Doing what it means would change what users read.)
+    /// Reads are the default: the virtual flags read back as the device's at open, then with
+    /// the writable bits as written. (C's read side, `vfio_msi_config_read`, means to store
+    /// `msi_qmax` into Multiple Message Capable, but writes it at the capability's first word,
+    /// ID and next pointer, where no read can see it: the ID is read from the device and the
+    /// field's bits miss the next pointer. Doing what it means would make a device look
+    /// single-vector until MSI is first enabled; not doing it but keeping the field writable,
+    /// as C does, lets a user's value read back. Here the field is read-only: see
+    /// `perm::MSI_FLAGS_WRITABLE`.)
     pub(super) fn msi_written(&mut self, a: &mut Access<'_>, _val: u32) -> Result {
         // CAST: `n <= 4`.
         if a.offset > MSI_FLAGS || a.offset + (a.n as u16) < MSI_FLAGS {

@@ -241,19 +241,25 @@ static PWR: Table<{ dwords(EXT_CAP_PWR_SIZEOF) }> =
 /// The largest MSI capability: 64-bit addresses and per-vector masking.
 const MSI_MAX: u16 = 24;
 
+/// The MSI flags a user may write: the enable bit and the number of vectors enabled, both
+/// acted upon by the write handler. Multiple Message Capable and 64-bit address capable are
+/// read-only, as the spec has them (C makes the whole low byte writable, so that a value
+/// written there reads back).
+const MSI_FLAGS_WRITABLE: u32 = MSI_FLAGS_ENABLE | MSI_FLAGS_QSIZE;
+
 /// MSI with 32-bit addresses (C: `init_pci_cap_msi_perm`). Address and data are virtual (the
-/// host programs the real ones), the flags' low byte is virtual and acted upon by the write
-/// handler; its high byte is reserved.
+/// host programs the real ones), the flags' low byte is virtual, see [`MSI_FLAGS_WRITABLE`];
+/// its high byte is the device's, read-only.
 static MSI_32: Table<{ dwords(MSI_MAX) }> = Table::new()
     .b(CAP_LIST_NEXT, ALL, NONE)
-    .b(MSI_FLAGS, ALL, ALL)
+    .b(MSI_FLAGS, ALL, MSI_FLAGS_WRITABLE)
     .d(MSI_ADDRESS_LO, ALL, ALL)
     .w(MSI_DATA_32, ALL, ALL);
 
 /// MSI with 32-bit addresses and masking: mask and pending bits go to the device.
 static MSI_32_MASK: Table<{ dwords(MSI_MAX) }> = Table::new()
     .b(CAP_LIST_NEXT, ALL, NONE)
-    .b(MSI_FLAGS, ALL, ALL)
+    .b(MSI_FLAGS, ALL, MSI_FLAGS_WRITABLE)
     .d(MSI_ADDRESS_LO, ALL, ALL)
     .w(MSI_DATA_32, ALL, ALL)
     .d(MSI_MASK_32, NONE, ALL)
@@ -262,7 +268,7 @@ static MSI_32_MASK: Table<{ dwords(MSI_MAX) }> = Table::new()
 /// MSI with 64-bit addresses.
 static MSI_64: Table<{ dwords(MSI_MAX) }> = Table::new()
     .b(CAP_LIST_NEXT, ALL, NONE)
-    .b(MSI_FLAGS, ALL, ALL)
+    .b(MSI_FLAGS, ALL, MSI_FLAGS_WRITABLE)
     .d(MSI_ADDRESS_LO, ALL, ALL)
     .d(MSI_ADDRESS_HI, ALL, ALL)
     .w(MSI_DATA_64, ALL, ALL);
@@ -270,7 +276,7 @@ static MSI_64: Table<{ dwords(MSI_MAX) }> = Table::new()
 /// MSI with 64-bit addresses and masking.
 static MSI_64_MASK: Table<{ dwords(MSI_MAX) }> = Table::new()
     .b(CAP_LIST_NEXT, ALL, NONE)
-    .b(MSI_FLAGS, ALL, ALL)
+    .b(MSI_FLAGS, ALL, MSI_FLAGS_WRITABLE)
     .d(MSI_ADDRESS_LO, ALL, ALL)
     .d(MSI_ADDRESS_HI, ALL, ALL)
     .w(MSI_DATA_64, ALL, ALL)

@@ -115,11 +115,12 @@ mod kunit {
 
     #[test]
     fn msi_permissions() {
-        // 32-bit, no masking: data at 8.
+        // 32-bit, no masking: data at 8. Of the flags, only enable and the number of vectors
+        // enabled are writable.
         let p = perm::msi_perm(0);
         assert_eq!(p.read, Read::Msi);
         assert_eq!(p.bits.virt(0, 4), 0x00ff_ff00);
-        assert_eq!(p.bits.write(0, 4), 0x00ff_0000);
+        assert_eq!(p.bits.write(0, 4), 0x0071_0000);
         assert_eq!(p.bits.virt(MSI_DATA_32.into(), 2), 0xffff);
         assert_eq!(p.bits.write(MSI_MASK_32.into(), 4), 0);
         // 32-bit with masking: mask and pending bits are the device's, writable.
