@@ -10,7 +10,7 @@
 //! the user's behalf.
 //!
 //! The state, [`Config`], lives in the open device's state
-//! ([`crate::core::OpenState`]), under the `open` mutex; the handlers that
+//! ([`crate::pci_core::OpenState`]), under the `open` mutex; the handlers that
 //! change memory decode, the power state or reset the function take the
 //! write side of `memory_lock` under it. Lock order: `open`, then `memory`;
 //! never the other way round.
@@ -21,6 +21,8 @@
 //! handlers read and write it. Submodules: [`regs`] (register names),
 //! [`perm`] (permission tables), [`caplen`] (capability lengths), [`init`]
 //! (building the virtual config space at open), [`caps`] (the handlers).
+
+#![forbid(unsafe_code)]
 
 mod caplen;
 mod caps;
@@ -42,7 +44,10 @@ use self::{
     },
     regs::*,
 };
-use crate::core::Device;
+use crate::{
+    memory::MemoryWriteGuard,
+    pci_core::Device, //
+};
 use kernel::{
     device::Bound,
     pci::{
@@ -63,7 +68,7 @@ const CAP_ID_INVALID_VIRT: u8 = 0xfe;
 /// `bardirty`, `extended_caps`, `msi_perm`, `msi_qmax` and `virq_disabled` fields of
 /// `struct vfio_pci_core_device`).
 ///
-/// Protected by the `open` mutex of [`crate::core::CoreDevice`], like all open state.
+/// Protected by the `open` mutex of [`crate::pci_core::CoreDevice`], like all open state.
 pub(crate) struct Config {
     /// The size of config space: 256 or 4096 bytes.
     size: u16,
@@ -138,12 +143,26 @@ impl Config {
         }
     }
 
-    /// Returns whether memory decode is on as the user sees it (C: `__vfio_pci_memory_enabled`):
-    /// the device is not in D3 and the virtual command register enables memory (or the device
-    /// has no memory enable bit, like SR-IOV VFs). [`crate::core::MemoryState`] keeps a copy.
-    pub(crate) fn memory_enabled(&self, pdev: &pci::Device<Bound>) -> bool {
-        pdev.current_power_state() < PowerState::D3Hot as i32
-            && (pdev.no_command_memory() || self.vget(COMMAND, 2) & COMMAND_MEMORY != 0)
+    /// Returns the memory enable bit of the virtual command register.
+    pub(crate) fn cmd_memory(&self) -> bool {
+        self.vget(COMMAND, 2) & COMMAND_MEMORY != 0
+    }
+
+    /// Moves the function to `state` on the user's behalf, with the write side of
+    /// `memory_lock` held (C: `vfio_pci_set_power_state`), and brings `mem` in step.
+    ///
+    /// Like C, a failure is not reported: the user reads the state back.
+    pub(crate) fn set_power_state(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        mem: &mut MemoryWriteGuard<'_>,
+        state: PowerState,
+    ) {
+        // TODO[PM]: C also refuses D1-D3 with VFs enabled (`EBUSY`, no SR-IOV here yet) and,
+        // for NoSoftRst- devices, saves the state on the way into D3hot and restores it on the
+        // way out.
+        let _ = pdev.set_power_state(state);
+        mem.set_cmd_memory(self.cmd_memory());
     }
 
     /// Returns the virtual interrupt pin: 0 when INTx is not offered to the user.

@@ -7,7 +7,7 @@
 //! The handlers that change memory decode, the power state or reset the
 //! function hold the write side of `memory_lock` while they do, so that no
 //! BAR access reaches a device that cannot answer it, and leave
-//! [`crate::core::MemoryState::memory_enabled`] in step with
+//! [`crate::pci_core::MemoryState::memory_enabled`] in step with
 //! [`Config::memory_enabled`].
 
 use super::{
@@ -18,9 +18,9 @@ use super::{
     regs::*,
     Config,
 };
-use crate::core::{
-    Device,
-    MemoryState, //
+use crate::{
+    memory::MemoryWriteGuard,
+    pci_core::Device, //
 };
 use kernel::{
     device::Bound,
@@ -36,7 +36,6 @@ use kernel::{
         },
     },
     prelude::*,
-    sync::WriteGuard,
 };
 
 /// Whether `offset` in the header falls in a BAR or the ROM BAR.
@@ -64,18 +63,14 @@ fn bar_flags(flags: u64) -> u32 {
 impl Config {
     /// Brings `mem` in step with the virtual command register and power state. Called with
     /// the write side held, after every change to either.
-    fn sync_memory(&self, pdev: &pci::Device<Bound>, mem: &mut WriteGuard<'_, MemoryState>) {
-        mem.memory_enabled = self.memory_enabled(pdev);
-        // TODO[DMABUF]: C re-enables exported DMABUFs here when memory is enabled
-        // (`vfio_pci_dma_buf_move(vdev, false)`).
+    fn sync_memory(&self, _pdev: &pci::Device<Bound>, mem: &mut MemoryWriteGuard<'_>) {
+        mem.set_cmd_memory(self.vget(COMMAND, 2) & COMMAND_MEMORY != 0);
     }
 
     /// Takes the write side of `memory_lock` before memory decode may go off (C:
     /// `vfio_pci_zap_and_down_write_memory_lock`).
-    fn memory_write_for_disable<'a>(dev: &'a Device) -> WriteGuard<'a, MemoryState> {
-        // TODO[MMAP]: zap the user's BAR mappings and revoke DMABUFs here once they exist
-        // (`vfio_pci_zap_bars`, `vfio_pci_dma_buf_move(vdev, true)`); today there are none.
-        dev.memory.write()
+    fn memory_write_for_disable(dev: &Device) -> MemoryWriteGuard<'_> {
+        dev.memory_write_revoke()
     }
 
     /// Resets the function on the user's behalf (an initiated FLR), with `memory_lock` held.
@@ -228,7 +223,7 @@ impl Config {
             );
 
             let mem = if new_mem {
-                dev.memory.write()
+                dev.memory_write()
             } else {
                 Self::memory_write_for_disable(dev)
             };
@@ -296,14 +291,9 @@ impl Config {
             let mut mem = if state == PowerState::D3Hot {
                 Self::memory_write_for_disable(dev)
             } else {
-                dev.memory.write()
+                dev.memory_write()
             };
-            // TODO[PM]: C's `vfio_pci_set_power_state` also refuses D1-D3 with VFs enabled
-            // (`EBUSY`, no SR-IOV here yet) and, for NoSoftRst- devices, saves the state on
-            // the way into D3hot and restores it on the way out.
-            // Like C, the result is not reported: the user reads the state back.
-            let _ = pdev.set_power_state(state);
-            self.sync_memory(pdev, &mut mem);
+            self.set_power_state(pdev, &mut mem, state);
         }
         Ok(())
     }
