@@ -21,6 +21,7 @@ mirror=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' "$srcfile" 2>/dev/n
 secmirror=$(awk '/^URIs:/ && $2 ~ /security/ {print $2; exit}' "$srcfile" 2>/dev/null || true)
 if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
 	mirror=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+	secmirror=$(awk '$1=="deb" && $0 ~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
 fi
 [ -n "$mirror" ] || { echo "deps: no Debian mirror found in the apt configuration" >&2; exit 1; }
 key="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
@@ -57,7 +58,17 @@ pkgs="build-essential flex bison bc libelf-dev libssl-dev cpio kmod rsync
 
 fresh() { [ -n "$(find "$1" -mmin -720 2>/dev/null)" ]; }
 
-if [ ! -f "$stamp" ] || ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /usr/bin/rustc ]; then
+# bindgen is built with cargo. A machine without one (no rustup) gets
+# Debian's cargo-web: the cargo of the same release as rustc-web (the two
+# are installed together, so apt picks matching versions).
+bindgen_root=$cache/bindgen
+need_cargo=0
+if [ ! -x "$bindgen_root/bin/bindgen" ] && ! command -v cargo >/dev/null; then
+	need_cargo=1
+	pkgs="$pkgs cargo-web"
+fi
+
+if [ ! -f "$stamp" ] || [ $need_cargo = 1 ] || ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /usr/bin/rustc ]; then
 	fresh "$state/lists-install/updated" || {
 		$sudo_ apt-get $(aptopts install) update -qq
 		touch "$state/lists-install/updated"
@@ -69,7 +80,6 @@ if [ ! -f "$stamp" ] || ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /us
 fi
 
 # bindgen from the Rust crate registry, built against LLVM 19's libclang.
-bindgen_root=$cache/bindgen
 if [ ! -x "$bindgen_root/bin/bindgen" ]; then
 	LIBCLANG_PATH=/usr/lib/llvm-19/lib cargo install --locked --root "$bindgen_root" \
 		bindgen-cli --version '^0.71.1'
