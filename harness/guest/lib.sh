@@ -81,3 +81,46 @@ run_timed() {
 	done
 	return $rc
 }
+
+# kmemleak. Objects allocated while booting do not count: kmemleak_baseline
+# reports them once and clears them. kmemleak_report, after the suites,
+# prints every unreferenced object left between RVFIO-KMEMLEAK-BEGIN/END
+# lines; the host fails the run on any. kmemleak only reports objects older
+# than 5 s, and an object is reported only on the second scan that finds it
+# unreferenced (the first one just records its checksum): hence the wait and
+# the two scans.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	sleep 6
+	echo scan > $KMEMLEAK && echo scan > $KMEMLEAK
+}
+# The console marks the baseline scan, whose "suspected memory leaks" line
+# the host ignores.
+kmemleak_baseline() {
+	[ -e $KMEMLEAK ] || return 0
+	local t0=$(cut -d' ' -f1 /proc/uptime) n
+	echo "rvfio: kmemleak baseline scan" > /dev/kmsg
+	if kmemleak_scan 2>/dev/null; then
+		n=$(grep -c '^unreferenced object' $KMEMLEAK)
+		echo clear > $KMEMLEAK
+		echo "# kmemleak: $n object(s) left from the boot cleared (${t0}s to $(cut -d' ' -f1 /proc/uptime)s of uptime)"
+	else
+		echo "RVFIO-ERROR kmemleak: the baseline scan failed (kmemleak disabled?)"
+	fi
+	echo "rvfio: kmemleak baseline done" > /dev/kmsg
+}
+kmemleak_report() {
+	if [ ! -e $KMEMLEAK ]; then
+		echo "RVFIO-ERROR kmemleak: $KMEMLEAK missing (CONFIG_DEBUG_KMEMLEAK?)"
+		return 1
+	fi
+	local t0=$(cut -d' ' -f1 /proc/uptime)
+	if ! kmemleak_scan 2>/dev/null; then
+		echo "RVFIO-ERROR kmemleak: the scan after the suites failed (kmemleak disabled?)"
+		return 1
+	fi
+	echo "RVFIO-KMEMLEAK-BEGIN"
+	cat $KMEMLEAK
+	echo "RVFIO-KMEMLEAK-END"
+	echo "# kmemleak: report took ${t0}s to $(cut -d' ' -f1 /proc/uptime)s of uptime"
+}
