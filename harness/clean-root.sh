@@ -57,11 +57,17 @@ debootstrap --variant=minbase --include=git,make,sudo,ca-certificates \
 	bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 \
 	|| { tail -20 "$root.debootstrap.log"; exit 1; }
 # A Debian 12 machine as installed: the same apt sources as this one
-# (bookworm, -updates, -security), DNS as here.
+# (bookworm, -updates, -security), DNS and certificate authorities as here.
 rm -f "$root/etc/apt/sources.list"
 mkdir -p "$root/etc/apt/sources.list.d"
 cp "$srcfile" "$root/etc/apt/sources.list.d/debian.sources"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's network may need its own certificate authorities (a TLS
+# proxy): they belong to the machine, not to what the user installs.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+	chroot "$root" update-ca-certificates >/dev/null 2>&1
+fi
 stamp "debootstrap (minbase + git make sudo)" "$t"
 
 # A clean clone of the committed HEAD, as a user would get it.
