@@ -87,12 +87,14 @@ fi
 
 # The newest linux-source-7.3 .deb, cached.
 if ! ls "$cache"/debs/linux-source-7.3_*.deb >/dev/null 2>&1 || ! fresh "$state/lists-source/updated"; then
-	if apt-get $(aptopts source) update -qq 2>/dev/null; then
-		touch "$state/lists-source/updated"
-		ver=$(apt-cache $(aptopts source) madison linux-source-7.3 | awk '{print $3}' | sort -V | tail -1)
-		if [ -n "$ver" ] && [ ! -f "$cache/debs/linux-source-7.3_${ver//:/%3a}_all.deb" ]; then
-			(cd "$cache/debs" && apt-get $(aptopts source) download "linux-source-7.3=$ver")
-		fi
+	# One suite failing to update (a mirror snapshot whose sid or forky
+	# Release file has expired) must not hide the others.
+	apt-get $(aptopts source) update -qq 2>"$state/source-update.err" \
+		|| sed 's/^/deps: (source suites) /' "$state/source-update.err" >&2
+	touch "$state/lists-source/updated"
+	ver=$(apt-cache $(aptopts source) madison linux-source-7.3 2>/dev/null | awk '{print $3}' | sort -V | tail -1)
+	if [ -n "$ver" ] && [ ! -f "$cache/debs/linux-source-7.3_${ver//:/%3a}_all.deb" ]; then
+		(cd "$cache/debs" && apt-get $(aptopts source) download "linux-source-7.3=$ver")
 	fi
 fi
 ls "$cache"/debs/linux-source-7.3_*.deb >/dev/null 2>&1 || {
