@@ -5,6 +5,9 @@
 #                is attached, else power off)
 #   make check   build everything, run every test suite in the VM, print
 #                "N passed, N failed, N skipped", exit non-zero on failure
+#   make gating  check that kernel::vfio and the Rust vfio-pci build with
+#                IOMMUFD, VFIO_GROUP or PCI_MSI configured out (not part of
+#                `make check`: three more cold builds of rust/)
 #
 # Everything is installed from package registries by harness/deps.sh and
 # cached under ~/.cache/rvfio; everything built lands in build/.
@@ -21,9 +24,10 @@ CHECK_RUNS := \
 	rust-upstream:rust:upstream \
 	c-rvfio:c:rvfio \
 	rust-rvfio:rust:rvfio \
-	rust-bind:rust:rust-bind
+	rust-bind:rust:rust-bind \
+	doctests:rust:doctests
 
-.PHONY: all deps kernel selftests initramfs run check clean
+.PHONY: all deps kernel selftests initramfs run check gating clean
 
 all: initramfs
 
@@ -62,6 +66,9 @@ check: all
 	done; \
 	python3 harness/summary.py $(B)/results/*.tsv | tee $(B)/results/summary.txt; \
 	exit $$(( fail || $${PIPESTATUS[0]} ))
+
+gating: kernel
+	@./harness/gating.sh
 
 clean:
 	rm -rf $(B)

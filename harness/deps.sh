@@ -21,6 +21,7 @@ mirror=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' "$srcfile" 2>/dev/n
 secmirror=$(awk '/^URIs:/ && $2 ~ /security/ {print $2; exit}' "$srcfile" 2>/dev/null || true)
 if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
 	mirror=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+	secmirror=$(awk '$1=="deb" && $0 ~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
 fi
 [ -n "$mirror" ] || { echo "deps: no Debian mirror found in the apt configuration" >&2; exit 1; }
 key="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
@@ -57,7 +58,17 @@ pkgs="build-essential flex bison bc libelf-dev libssl-dev cpio kmod rsync
 
 fresh() { [ -n "$(find "$1" -mmin -720 2>/dev/null)" ]; }
 
-if [ ! -f "$stamp" ] || ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /usr/bin/rustc ]; then
+# bindgen is built with cargo. A machine without one (no rustup) gets
+# Debian's cargo-web: the cargo of the same release as rustc-web (the two
+# are installed together, so apt picks matching versions).
+bindgen_root=$cache/bindgen
+need_cargo=0
+if [ ! -x "$bindgen_root/bin/bindgen" ] && ! command -v cargo >/dev/null; then
+	need_cargo=1
+	pkgs="$pkgs cargo-web"
+fi
+
+if [ ! -f "$stamp" ] || [ $need_cargo = 1 ] || ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /usr/bin/rustc ]; then
 	fresh "$state/lists-install/updated" || {
 		$sudo_ apt-get $(aptopts install) update -qq
 		touch "$state/lists-install/updated"
@@ -69,7 +80,6 @@ if [ ! -f "$stamp" ] || ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /us
 fi
 
 # bindgen from the Rust crate registry, built against LLVM 19's libclang.
-bindgen_root=$cache/bindgen
 if [ ! -x "$bindgen_root/bin/bindgen" ]; then
 	LIBCLANG_PATH=/usr/lib/llvm-19/lib cargo install --locked --root "$bindgen_root" \
 		bindgen-cli --version '^0.71.1'
@@ -77,12 +87,14 @@ fi
 
 # The newest linux-source-7.3 .deb, cached.
 if ! ls "$cache"/debs/linux-source-7.3_*.deb >/dev/null 2>&1 || ! fresh "$state/lists-source/updated"; then
-	if apt-get $(aptopts source) update -qq 2>/dev/null; then
-		touch "$state/lists-source/updated"
-		ver=$(apt-cache $(aptopts source) madison linux-source-7.3 | awk '{print $3}' | sort -V | tail -1)
-		if [ -n "$ver" ] && [ ! -f "$cache/debs/linux-source-7.3_${ver//:/%3a}_all.deb" ]; then
-			(cd "$cache/debs" && apt-get $(aptopts source) download "linux-source-7.3=$ver")
-		fi
+	# One suite failing to update (a mirror snapshot whose sid or forky
+	# Release file has expired) must not hide the others.
+	apt-get $(aptopts source) update -qq 2>"$state/source-update.err" \
+		|| sed 's/^/deps: (source suites) /' "$state/source-update.err" >&2
+	touch "$state/lists-source/updated"
+	ver=$(apt-cache $(aptopts source) madison linux-source-7.3 2>/dev/null | awk '{print $3}' | sort -V | tail -1)
+	if [ -n "$ver" ] && [ ! -f "$cache/debs/linux-source-7.3_${ver//:/%3a}_all.deb" ]; then
+		(cd "$cache/debs" && apt-get $(aptopts source) download "linux-source-7.3=$ver")
 	fi
 fi
 ls "$cache"/debs/linux-source-7.3_*.deb >/dev/null 2>&1 || {

@@ -8,8 +8,13 @@ The tests' serial log holds, per test binary and device:
 Every TAP case becomes a row of the TSV (run, driver, binary, device, case,
 pass|fail|skip). A binary that exits non-zero without a failed case, or that
 never reaches its END line, is a failure of its own. The console log is
-checked for kernel splats; each run adds two cases of its own: that the
-guest finished its plan, and that the kernel log is clean.
+checked for kernel splats; each run adds cases of its own: that the
+guest finished its plan, that the kernel log is clean, that kmemleak found
+nothing, and that the KUnit suites the run must show (--kunit-expect) ran.
+
+After the suites the guest prints kmemleak's report between
+RVFIO-KMEMLEAK-BEGIN and RVFIO-KMEMLEAK-END: every unreferenced object in
+it is a failure, printed with its backtrace.
 """
 import argparse
 import fnmatch
@@ -23,11 +28,58 @@ SPLATS = [
     r"inconsistent lock state", r"lockdep", r"blocked for more than",
     r"rcu_.*detected stall", r"refcount_t:",
 ]
-# Lockdep's boot banner mentions lockdep without being a report.
+# Lockdep's boot banner mentions lockdep without being a report; so does
+# kmemleak's. kmemleak's own "N new suspected memory leaks" line is not a
+# report either: the leaks are read from the guest's kmemleak report.
 NOT_SPLATS = [r"Lock dependency validator", r"lockdep: fixing up", r"\.\.\. MAX_LOCKDEP",
-              r"RCU lockdep checking is enabled"]
+              r"RCU lockdep checking is enabled",
+              r"kmemleak: Kernel memory leak detector initialized",
+              r"kmemleak: \d+ new suspected memory leaks \(see /sys/kernel/debug/kmemleak\)"]
 
 TAP = re.compile(r"^(not ok|ok) +\d+ +(?:- +)?(.*?)\s*$")
+
+
+def parse_kmemleak(lines):
+    """The objects of kmemleak's report: (header, lines) each; None if there was no report."""
+    leaks, inside, seen = [], False, False
+    for line in lines:
+        if line.startswith("RVFIO-KMEMLEAK-BEGIN"):
+            inside, seen = True, True
+            continue
+        if line.startswith("RVFIO-KMEMLEAK-END"):
+            inside = False
+            continue
+        if not inside:
+            continue
+        if line.startswith("unreferenced object"):
+            leaks.append((line.strip(), []))
+        elif leaks and line.strip():
+            leaks[-1][1].append(line.rstrip())
+    return leaks if seen else None
+
+
+# Frames of the allocator itself, skipped when naming where a leak comes from.
+ALLOC_FRAMES = re.compile(r"^(kmemleak_|__kmalloc|kmalloc|kmem_cache_|__kmem_cache|kzalloc|krealloc|"
+                          r"kvmalloc|__kvmalloc|kvzalloc|kvrealloc|vmalloc|__vmalloc|slab_|__slab|"
+                          r"___slab|__do_kmalloc|pcpu_alloc|__alloc_|alloc_pages|"
+                          r"__rust_alloc|__rust_realloc|rust_helper_k|rust_helper_v|"
+                          r"_R\w*(Allocator|Kmalloc|Vmalloc|KVmalloc)\w*)")
+
+
+def leak_case(header, body):
+    """A short name for one leaked object: its size, the task, the first caller outside the allocator."""
+    size = re.search(r"\(size (\d+)\)", header)
+    comm = next((re.search(r'comm "([^"]*)"', l) for l in body if "comm" in l), None)
+    frames, bt = [], False
+    for l in body:
+        if l.strip().startswith("backtrace"):
+            bt = True
+            continue
+        if bt and l.startswith("  "):
+            frames.append(re.sub(r"^\[<[0-9a-f]+>\]\s*", "", l.strip()))
+    site = next((f for f in frames if not ALLOC_FRAMES.match(f)), frames[0] if frames else "?")
+    return "leak: %s bytes, comm %s, from %s" % (
+        size.group(1) if size else "?", comm.group(1) if comm else "?", site)
 
 
 def parse_tests(path):
@@ -88,7 +140,7 @@ def parse_tests(path):
             rows.append((cur[0], cur[1], case, res))
     if cur and cur not in seen_end:
         rows.append((cur[0], cur[1], "(did not finish)", "fail"))
-    return rows, done, notes
+    return rows, done, notes, parse_kmemleak(lines)
 
 
 def kunit_rows(path):
@@ -163,10 +215,16 @@ def main():
     ap.add_argument("--tests", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--xfail", default=None)
+    ap.add_argument("--kunit-expect", default="",
+                    help="KUnit suites (space-separated) whose results must be on the console")
     a = ap.parse_args()
 
-    rows, done, notes = parse_tests(a.tests)
-    rows += kunit_rows(a.console)
+    rows, done, notes, leaks = parse_tests(a.tests)
+    krows = kunit_rows(a.console)
+    rows += krows
+    for suite in a.kunit_expect.split():
+        if not any(r[0] == "kunit/" + suite for r in krows):
+            rows.append(("kunit/" + suite, "vm", "(suite did not run: no KTAP results on the console)", "fail"))
     rules = load_xfail(a.xfail)
     xfailed, xpassed = [], []
     for i, (binary, dev, case, res) in enumerate(rows):
@@ -183,6 +241,13 @@ def main():
     rows.append(("vm", "vm", "guest finished its plan", "pass" if done else "fail"))
     rows.append(("vm", "vm", "kernel log has no WARNING/BUG/lockdep/Oops/KASAN/kmemleak report",
                  "pass" if not splats else "fail"))
+    if leaks is None:
+        rows.append(("kmemleak", "vm", "(no kmemleak report after the suites)", "fail" if done else "skip"))
+    elif not leaks:
+        rows.append(("kmemleak", "vm", "no unreferenced object after the suites", "pass"))
+    else:
+        for header, body in leaks:
+            rows.append(("kmemleak", "vm", leak_case(header, body), "fail"))
     with open(a.out, "w") as f:
         for r in rows:
             f.write("\t".join((a.name, a.driver) + r) + "\n")
@@ -208,6 +273,13 @@ def main():
         print("   the guest did not finish (QEMU exit %d): see %s" % (a.qemu_rc, a.console))
     for n in notes:
         print("   note: " + n)
+    for header, body in (leaks or [])[:10]:
+        print("   kmemleak: " + header)
+        for l in body:
+            if not l.strip().startswith("hex dump") and not re.match(r"^\s+[0-9a-f]{2} ", l):
+                print("   kmemleak:   " + l.strip())
+    if leaks and len(leaks) > 10:
+        print("   kmemleak: ... %d more objects in %s" % (len(leaks) - 10, a.tests))
     for s in splats[:20]:
         print("   console: " + s)
     sys.exit(1 if any(r[3] == "fail" for r in rows) else 0)

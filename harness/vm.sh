@@ -56,8 +56,20 @@ for i in range(0x40, len(img)):
     img[i] = i & 0xff
 open(sys.argv[1], "wb").write(img)
 PY
+# KUnit: the kernel crate's doctests are built in and would run at every
+# boot; only a run with the `doctests` suite runs them. KUnit filters module
+# suites with the same glob when a module loads: every other boot keeps the
+# Rust driver's suites (named vfio_pci_rust*), and the host checks that the
+# suites a run must show did run.
+kunit_glob='vfio_pci_rust*' kunit_expect=
+[ "$driver" = rust ] && case " $plan " in *" rvfio "*|*" upstream "*|*" rust-bind "*) kunit_expect=vfio_pci_rust_config ;; esac
+case " $plan " in *" doctests "*)
+	kunit_glob=${RVFIO_DOCTESTS:-rust_doctests_kernel.rust_doctest_kernel_*}
+	kunit_expect="$kunit_expect rust_doctests_kernel" ;;
+esac
 append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu=force
  hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=16 hung_task_panic=0
+ kunit.filter_glob=$kunit_glob
  RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$interactive"
 # The plan travels as one word; init splits it again.
 qemu_args=(
@@ -74,7 +86,7 @@ qemu_args=(
 	-device ivshmem-plain,memdev=ivshm
 	-kernel "$b/obj/arch/x86/boot/bzImage"
 	-initrd "$b/initramfs.cpio.gz"
-	-append "$(echo $append)"
+	-append "$(set -f; echo $append)"
 )
 
 # Seconds without a new line of test output after which the guest counts as
@@ -131,4 +143,5 @@ fi
 [ $rc = 0 ] || { echo "vm.sh: QEMU's own messages:"; tail -5 "$b/logs/$name.qemu.log"; } >&2
 echo "vm.sh: $name: QEMU exit $rc after $(( $(date +%s) - start ))s" >&2
 python3 "$top/harness/results.py" --name "$name" --driver "$driver" --qemu-rc "$rc" \
-	--console "$con" --tests "$tests" --out "$b/results/$name.tsv" --xfail "$top/harness/xfail.tsv"
+	--console "$con" --tests "$tests" --out "$b/results/$name.tsv" --xfail "$top/harness/xfail.tsv" \
+	--kunit-expect "$kunit_expect"

@@ -13,6 +13,44 @@ use core::ptr::NonNull;
 
 /// A reference to the context of an eventfd that userspace passed in.
 ///
+/// The reference keeps the context alive after userspace closes the file descriptor; it is
+/// dropped with the `EventFd`.
+///
+/// # Examples
+///
+/// A driver keeps the eventfd a user handed in (for instance through an ioctl) and signals it
+/// later; a descriptor that is not open is refused with `EBADF`:
+///
+/// ```
+/// use kernel::eventfd::EventFd;
+///
+/// struct Notifier {
+///     trigger: Option<EventFd>,
+/// }
+///
+/// impl Notifier {
+///     fn set_trigger(&mut self, fd: i32) -> Result {
+///         // -1 means "no eventfd", as in the VFIO interrupt ioctls.
+///         self.trigger = if fd < 0 { None } else { Some(EventFd::from_fd(fd)?) };
+///         Ok(())
+///     }
+///
+///     fn notify(&self) {
+///         if let Some(t) = &self.trigger {
+///             t.signal();
+///         }
+///     }
+/// }
+///
+/// let mut n = Notifier { trigger: None };
+/// n.set_trigger(-1)?;
+/// n.notify();
+/// // No task can have a descriptor this high open: the limit is far lower.
+/// assert_eq!(n.set_trigger(i32::MAX), Err(EBADF));
+/// assert!(n.trigger.is_none());
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// # Invariants
 ///
 /// `ctx` is a valid `struct eventfd_ctx` on which this object owns one reference.

@@ -223,19 +223,24 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         unsafe { bindings::pci_probe_reset_slot((*self.as_raw()).slot) == 0 }
     }
 
-    /// Sets the power state (`pci_set_power_state`).
-    ///
-    /// Not tied to a bound driver: a reset of a slot or bus moves every function on it.
-    pub fn set_power_state(&self, state: PowerState) -> Result {
-        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        to_result(unsafe { bindings::pci_set_power_state(self.as_raw(), state as i32) })
-    }
 
     /// Returns whether a secondary bus reset of the function's bus is possible.
     pub fn can_reset_bus(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, whose `bus` is valid.
         unsafe { bindings::pci_probe_reset_bus((*self.as_raw()).bus) == 0 }
     }
+}
+
+/// The sizes of atomic operations a function can complete (see
+/// [`Device::atomic_ops_to_root`]).
+#[derive(Clone, Copy, Default)]
+pub struct AtomicOps {
+    /// 32-bit atomic operations.
+    pub comp32: bool,
+    /// 64-bit atomic operations.
+    pub comp64: bool,
+    /// 128-bit compare-and-swap.
+    pub comp128: bool,
 }
 
 /// A saved copy of the device's whole state (`struct pci_saved_state`).
@@ -260,6 +265,37 @@ impl Drop for SavedState {
 }
 
 impl Device<device::Bound> {
+    /// Sets the power state (`pci_set_power_state`).
+    ///
+    /// Only for a bound device: the power state belongs to the driver that has the device.
+    pub fn set_power_state(&self, state: PowerState) -> Result {
+        // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
+        to_result(unsafe { bindings::pci_set_power_state(self.as_raw(), state as i32) })
+    }
+
+    /// Returns which sizes of atomic operations routed from the root port the function (or, for
+    /// a VF, its PF) can complete, enabling the routing for each (`pci_enable_atomic_ops_to_root`).
+    pub fn atomic_ops_to_root(&self) -> AtomicOps {
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `pci_physfn` returns it or its PF,
+        // which a VF holds a reference to.
+        let pf = unsafe { bindings::pci_physfn(self.as_raw()) };
+        let mut cap2 = 0u32;
+        // CAST: A config space offset, small.
+        let pos = bindings::PCI_EXP_DEVCAP2 as c_int;
+        // SAFETY: `pf` is a valid `struct pci_dev`; `cap2` is a valid output. On failure it
+        // stays zero: nothing is supported.
+        let _ = unsafe { bindings::pcie_capability_read_dword(pf, pos, &mut cap2) };
+        let routed = |bit: u32| {
+            // SAFETY: `pf` is a valid `struct pci_dev`.
+            cap2 & bit != 0 && unsafe { bindings::pci_enable_atomic_ops_to_root(pf, bit) } == 0
+        };
+        AtomicOps {
+            comp32: routed(bindings::PCI_EXP_DEVCAP2_ATOMIC_COMP32),
+            comp64: routed(bindings::PCI_EXP_DEVCAP2_ATOMIC_COMP64),
+            comp128: routed(bindings::PCI_EXP_DEVCAP2_ATOMIC_COMP128),
+        }
+    }
+
     /// Enables the device (`pci_enable_device`): wakes it up and turns on I/O and memory.
     pub fn enable_device(&self) -> Result {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
@@ -339,6 +375,8 @@ impl Device<device::Bound> {
         if len == 0 {
             return Err(ENODEV);
         }
+        // Before anything is requested or mapped: nothing to undo if it does not fit.
+        let len = usize::try_from(len)?;
         let mask = 1i32 << bar;
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`; `name` is static.
         let ret = unsafe {
@@ -356,11 +394,12 @@ impl Device<device::Bound> {
             unsafe { bindings::pci_release_selected_regions(self.as_raw(), mask) };
             return Err(ENOMEM);
         };
-        // INVARIANT: Requested and mapped above; `len` is the resource's length.
+        // INVARIANT: Requested and mapped above; `len` is the resource's length, which fits in
+        // `usize` (checked before anything was requested).
         let map = IoMapping {
             pdev: self.as_raw(),
             addr,
-            len: len.try_into()?,
+            len,
             bar,
         };
         Devres::new(self.as_ref(), map)
@@ -455,20 +494,42 @@ impl IoMapping {
         (write32, u32, iowrite32),
     );
 
-    /// Reads a `u64` at `off` as two dwords, low one first (`ioread64_lo_hi`).
+    /// Reads a `u64` at `off`: one 8-byte access on a memory BAR, two dwords (low first) on an
+    /// I/O port BAR, which has no 8-byte accesses (`ioread64_lo_hi`).
     pub fn read64(&self, off: usize) -> Result<u64> {
-        self.at(off, 8)?;
-        let lo = self.read32(off)?;
-        let hi = self.read32(off + 4)?;
-        Ok(u64::from(lo) | (u64::from(hi) << 32))
+        let p = self.at(off, 8)?;
+        // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
+        Ok(unsafe { bindings::__ioread64_lo_hi(p.cast_const()) })
     }
 
-    /// Writes a `u64` at `off` as two dwords, low one first (`iowrite64_lo_hi`).
+    /// Writes a `u64` at `off`, as [`IoMapping::read64`] reads one (`iowrite64_lo_hi`).
     pub fn write64(&self, v: u64, off: usize) -> Result {
-        self.at(off, 8)?;
-        // CAST: Each half is taken explicitly.
-        self.write32(v as u32, off)?;
-        self.write32((v >> 32) as u32, off + 4)
+        let p = self.at(off, 8)?;
+        // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
+        unsafe { bindings::__iowrite64_lo_hi(v, p) };
+        Ok(())
+    }
+
+    /// Writes the low `size` (1, 2, 4 or 8) bytes of `v` at `off`, which need not be aligned to
+    /// `size`: what an ioeventfd registered at any offset inside the BAR does, as in C. (On
+    /// x86, where VFIO PCI runs, unaligned MMIO is allowed; the device sees what it sees.)
+    pub fn write_unaligned(&self, v: u64, off: usize, size: usize) -> Result {
+        if !matches!(size, 1 | 2 | 4 | 8) || off.checked_add(size).is_none_or(|e| e > self.len) {
+            return Err(EINVAL);
+        }
+        // SAFETY: `off + size <= len`: inside the mapping.
+        let p = unsafe { self.addr.as_ptr().cast::<u8>().add(off).cast::<c_void>() };
+        // SAFETY: `p` is inside the mapping, with room for `size` bytes. CAST: each width writes
+        // the low bytes of `v`.
+        unsafe {
+            match size {
+                1 => bindings::iowrite8(v as u8, p),
+                2 => bindings::iowrite16(v as u16, p),
+                4 => bindings::iowrite32(v as u32, p),
+                _ => bindings::__iowrite64_lo_hi(v, p),
+            }
+        };
+        Ok(())
     }
 }
 

@@ -7,14 +7,17 @@
 //! A [`Device`] embeds the C `struct vfio_device` and the driver's data in
 //! one allocation made by the VFIO core. Its lifetime is the reference count
 //! of the embedded `struct device` ([`ARef`]), independent of the binding of
-//! the parent (bus) device; [`Registration`] makes it visible to userspace
-//! (`/dev/vfio/$GROUP`, `/dev/vfio/devices/vfioN`) and, when dropped, waits
-//! for every user to close it.
+//! the parent (bus) device; the [`Device`] holds its own reference to the
+//! parent, so [`Device::parent`] is valid for as long as the [`Device`] is.
 //!
-//! The VFIO core calls the driver's [`Driver`] methods only between
-//! registration and unregistration, and unregistration happens before the
-//! parent is unbound; that is why those methods are handed the parent as a
-//! `&device::Device<Bound>`.
+//! [`Registration`] makes the device visible to userspace
+//! (`/dev/vfio/$GROUP`, `/dev/vfio/devices/vfioN`) and, when dropped, waits
+//! for every user to close it. It borrows the bound parent (`'a`), so it
+//! cannot outlive the binding in safe code; and should it be leaked
+//! (`mem::forget`), a device-managed action unregisters the device when the
+//! parent is unbound anyway. Either way the VFIO core calls the driver's
+//! [`Driver`] methods only while the parent is bound, which is why they are
+//! handed the parent as a `&device::Device<Bound>`.
 
 use crate::{
     bindings,
@@ -29,9 +32,16 @@ use crate::{
         VTABLE_DEFAULT_ERROR, //
     },
     prelude::*,
-    sync::aref::{
-        ARef,
-        AlwaysRefCounted, //
+    devres,
+    sync::{
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
+        atomic::{
+            AtomicFlag,
+            Full, //
+        },
     },
     types::Opaque,
     uaccess::{
@@ -64,6 +74,16 @@ pub trait Driver: Sized + 'static {
 
     /// The driver's name, for the VFIO core (`vfio_device_ops.name`).
     const NAME: &'static CStr;
+
+    /// The driver's operations table: a `static` of the driver's, so that its address
+    /// identifies the driver (see [`SetMember::as_driver`]).
+    ///
+    /// ```ignore
+    /// static OPS: vfio::DeviceOps<MyDriver> = vfio::DeviceOps::new();
+    /// // In `impl vfio::Driver for MyDriver`:
+    /// const OPS: &'static vfio::DeviceOps<Self> = &OPS;
+    /// ```
+    const OPS: &'static DeviceOps<Self>;
 
     /// Whether the device does DMA through the IOMMU of its parent: the VFIO core's iommufd
     /// "physical" bind and attach helpers are used.
@@ -142,6 +162,49 @@ pub trait Driver: Sized + 'static {
     fn request(_dev: &Device<Self>, _parent: &device::Device<Bound>, _count: u32) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Whether `name`, the string a user passed to `VFIO_GROUP_GET_DEVICE_FD`, names this device
+    /// (`vfio_device_ops.match`): `Ok(false)` for no match, an error to stop the search.
+    ///
+    /// Without it the VFIO core compares the name with the device's.
+    fn matches(_dev: &Device<Self>, _parent: &device::Device<Bound>, _name: &CStr) -> Result<bool> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Checks the token (a UUID) a user passed when opening the device, or its absence
+    /// (`vfio_device_ops.match_token_uuid`).
+    fn match_token(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _token: Option<&[u8; 16]>,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `struct vfio_device_ops` of driver `T`, kept in a `static` of the driver's (see
+/// [`Driver::OPS`]).
+pub struct DeviceOps<T: Driver>(bindings::vfio_device_ops, PhantomData<T>);
+
+// SAFETY: The table is never written after it is built; its pointers are to `'static` data and
+// functions that may be used from any thread.
+unsafe impl<T: Driver> Sync for DeviceOps<T> {}
+
+impl<T: Driver> DeviceOps<T> {
+    /// Builds the operations table of `T`.
+    pub const fn new() -> Self {
+        Self(DeviceVTable::<T>::VTABLE, PhantomData)
+    }
+
+    fn as_raw(&'static self) -> *const bindings::vfio_device_ops {
+        &self.0
+    }
+}
+
+impl<T: Driver> Default for DeviceOps<T> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// A capability chain being built for an info ioctl (`struct vfio_info_cap`).
@@ -172,18 +235,97 @@ impl InfoCaps<'_> {
     }
 }
 
+/// A capability chain built by a driver for an info ioctl of its own (`struct vfio_info_cap`),
+/// such as the device capabilities of `VFIO_DEVICE_GET_INFO`.
+///
+/// # Invariants
+///
+/// `caps.buf` is NULL or a `kmalloc`ed buffer of `caps.size` bytes owned by this object.
+pub struct InfoCapChain {
+    caps: bindings::vfio_info_cap,
+}
+
+// SAFETY: The buffer is a plain allocation owned by the object.
+unsafe impl Send for InfoCapChain {}
+
+impl InfoCapChain {
+    /// An empty chain.
+    pub fn new() -> Self {
+        // INVARIANT: No buffer yet.
+        Self {
+            caps: bindings::vfio_info_cap {
+                buf: core::ptr::null_mut(),
+                size: 0,
+            },
+        }
+    }
+
+    /// Returns the chain's size in bytes.
+    pub fn len(&self) -> usize {
+        self.caps.size
+    }
+
+    /// Returns whether the chain holds no capability.
+    pub fn is_empty(&self) -> bool {
+        self.caps.size == 0
+    }
+
+    /// Appends a capability `id`, `version`, whose body (after its header) is `body`.
+    pub fn add(&mut self, id: u16, version: u16, body: &[u8]) -> Result {
+        InfoCaps {
+            caps: &mut self.caps,
+            _p: PhantomData,
+        }
+        .add(id, version, body)
+    }
+
+    /// Makes the `next` offsets of the chain relative to a buffer that starts `offset` bytes
+    /// before it (where the chain will be copied to userspace).
+    pub fn shift(&mut self, offset: usize) {
+        // SAFETY: `caps` is a valid chain (type invariant); `vfio_info_cap_shift` only rewrites
+        // the headers inside it.
+        unsafe { bindings::vfio_info_cap_shift(&mut self.caps, offset) }
+    }
+
+    /// Returns the bytes of the chain.
+    pub fn as_bytes(&self) -> &[u8] {
+        if self.caps.buf.is_null() {
+            return &[];
+        }
+        // SAFETY: `buf` holds `size` bytes owned by `self` (type invariant).
+        unsafe { core::slice::from_raw_parts(self.caps.buf.cast::<u8>(), self.caps.size) }
+    }
+}
+
+impl Default for InfoCapChain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for InfoCapChain {
+    fn drop(&mut self) {
+        // SAFETY: `buf` is NULL or owned by `self` (type invariant); `kfree` accepts NULL.
+        unsafe { bindings::kfree(self.caps.buf.cast()) }
+    }
+}
+
 /// A VFIO device with driver data `T::Data`.
 ///
 /// # Invariants
 ///
 /// - `vdev` was allocated by `_vfio_alloc_device` with the size of `Self`, at offset 0 (the
 ///   VFIO core frees the whole object with `kvfree` on the last reference).
-/// - Once an `ARef<Device<T>>` exists, `data` is initialised and `vdev.ops` is
-///   `DeviceVTable::<T>::VTABLE`, whose `release` drops `data`.
+/// - Once an `ARef<Device<T>>` exists, `parent` and `data` are initialised, `vdev.ops` is
+///   `T::OPS`, whose `release` drops them, and `vdev.dev_set` is assigned.
+/// - `parent` is `vdev.dev`, the parent (bus) device, and holds a reference to it.
+/// - `registered` is set while the device is registered with the VFIO core.
 #[repr(C)]
 #[pin_data]
 pub struct Device<T: Driver> {
     vdev: Opaque<bindings::vfio_device>,
+    parent: ARef<device::Device>,
+    registered: AtomicFlag,
     #[pin]
     data: T::Data,
 }
@@ -196,13 +338,20 @@ unsafe impl<T: Driver> Send for Device<T> {}
 unsafe impl<T: Driver> Sync for Device<T> {}
 
 impl<T: Driver> Device<T> {
-    /// Allocates a VFIO device for `parent`, with its data initialised by `data`.
+    /// The allocation comes from `kvzalloc`, which aligns to `ARCH_KMALLOC_MINALIGN` at least.
+    const ALIGN_OK: () = assert!(core::mem::align_of::<Self>() <= bindings::ARCH_KMALLOC_MINALIGN);
+
+    /// Allocates a VFIO device for `parent`, with its data initialised by `data`, in the device
+    /// set identified by `set_id`: the devices that must be reset together (for PCI: the slot
+    /// or bus). `set_id` is only compared, never dereferenced.
     ///
     /// The device is not yet visible to userspace: see [`Registration`].
     pub fn new(
         parent: &device::Device<Bound>,
+        set_id: *const c_void,
         data: impl PinInit<T::Data, Error>,
     ) -> Result<ARef<Self>> {
+        let () = Self::ALIGN_OK;
         // SAFETY: `ALLOC_VTABLE` is static; `parent` is a valid device; the size covers `Self`,
         // whose `vdev` is at offset 0 (`repr(C)`, first field).
         let vdev = from_err_ptr(unsafe {
@@ -215,10 +364,17 @@ impl<T: Driver> Device<T> {
         let this = vdev.cast::<Self>();
 
         // SAFETY: `this` points to a zeroed allocation of `size_of::<Self>()` bytes that nothing
-        // else uses yet; `data` is not initialised, so it is only written.
+        // else uses yet; the fields written here are not initialised, so they are only written.
+        unsafe {
+            (&raw mut (*this).parent).write(parent.into());
+            (&raw mut (*this).registered).write(AtomicFlag::new(false));
+        }
+        // SAFETY: As above; `data` is valid for writes and pinned: the object never moves.
         let data_slot = unsafe { &raw mut (*this).data };
-        // SAFETY: `data_slot` is valid for writes and pinned: the object never moves.
+        // SAFETY: `data_slot` is valid for writes and pinned.
         if let Err(e) = unsafe { pin_init::raw_try_init(data_slot, data) } {
+            // SAFETY: `parent` was initialised just above and nothing else uses it.
+            unsafe { core::ptr::drop_in_place(&raw mut (*this).parent) };
             // SAFETY: `vdev` holds the initial reference from `_vfio_alloc_device`; with
             // `ALLOC_VTABLE` (no `release`) the VFIO core frees the memory without touching
             // the uninitialised data.
@@ -228,11 +384,17 @@ impl<T: Driver> Device<T> {
 
         // SAFETY: The data is initialised; from now on `release` may drop it. Nothing else has
         // seen `vdev` yet.
-        unsafe { (*vdev).ops = &DeviceVTable::<T>::VTABLE };
+        unsafe { (*vdev).ops = T::OPS.as_raw() };
 
-        // INVARIANT: Allocated by `_vfio_alloc_device`, data initialised, real vtable installed.
-        // SAFETY: `this` is non-null and holds the initial reference, which the `ARef` now owns.
-        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(this)) })
+        // SAFETY: `this` is non-null and holds the initial reference, which the `ARef` now owns;
+        // the object is initialised but for its device set, assigned before the `ARef` escapes.
+        let dev: ARef<Self> = unsafe { ARef::from_raw(NonNull::new_unchecked(this)) };
+        // SAFETY: The device is valid and not registered; the VFIO core only uses `set_id` as a
+        // key. On failure, dropping `dev` releases the device through `release`.
+        to_result(unsafe { bindings::vfio_assign_device_set(dev.as_raw(), set_id.cast_mut()) })?;
+        // INVARIANT: Allocated by `_vfio_alloc_device`, data initialised, real vtable installed,
+        // device set assigned.
+        Ok(dev)
     }
 
     /// Returns the raw `struct vfio_device`.
@@ -241,19 +403,11 @@ impl<T: Driver> Device<T> {
     }
 
     /// Returns the parent (bus) device.
-    pub fn parent(&self) -> &device::Device {
-        // SAFETY: `vdev.dev` was set by `_vfio_alloc_device` to the parent, which the VFIO
-        // device holds a reference to for its whole life.
-        unsafe { device::Device::from_raw((*self.as_raw()).dev) }
-    }
-
-    /// Puts the device into the device set identified by `set_id`: the devices that must be
-    /// reset together (for PCI: the slot or bus). Must be called before registration.
     ///
-    /// `set_id` is only compared, never dereferenced.
-    pub fn assign_device_set(&self, set_id: *const c_void) -> Result {
-        // SAFETY: The device is valid; the VFIO core only uses `set_id` as a key.
-        to_result(unsafe { bindings::vfio_assign_device_set(self.as_raw(), set_id.cast_mut()) })
+    /// Valid for as long as `self`: the device holds a reference to it (type invariant), even
+    /// after unregistration, when the VFIO core lets go of its own.
+    pub fn parent(&self) -> &device::Device {
+        &self.parent
     }
 
     /// Returns whether the device was opened through its iommufd cdev (not a group).
@@ -262,22 +416,35 @@ impl<T: Driver> Device<T> {
         unsafe { (*self.as_raw()).cdev_opened() != 0 }
     }
 
-    /// Returns the iommufd context the device is bound to, if it was opened through the cdev.
-    pub fn iommufd_ctx(&self) -> Option<IommufdCtx<'_>> {
-        // SAFETY: `self` is valid.
-        let ictx = unsafe { bindings::vfio_iommufd_device_ictx(self.as_raw()) };
-        // INVARIANT: The context stays bound while the device is open, which `&self` within a
-        // device callback guarantees.
-        NonNull::new(ictx).map(|ictx| IommufdCtx {
-            ictx,
-            _p: PhantomData,
-        })
+    /// Returns the iommufd context the device is bound to, if it is bound to one (opened
+    /// through its cdev).
+    ///
+    /// The binding changes only under the lock of the device set, which `set` proves is held;
+    /// `None` if `set` is not the device's own set.
+    pub fn iommufd_ctx<'a>(&self, set: &DeviceSet<'a>) -> Option<IommufdCtx<'a>> {
+        // SAFETY: `self` is valid; `dev_set` is assigned (type invariant) and never changes.
+        if !core::ptr::eq(unsafe { (*self.as_raw()).dev_set }, set.set) {
+            return None;
+        }
+        #[cfg(CONFIG_IOMMUFD)]
+        {
+            // SAFETY: `self` is valid; its iommufd binding is stable under the set's lock.
+            let ictx = unsafe { bindings::vfio_iommufd_device_ictx(self.as_raw()) };
+            // INVARIANT: The context stays bound while the set's lock is held, for `'a`.
+            NonNull::new(ictx).map(|ictx| IommufdCtx {
+                ictx,
+                _p: PhantomData,
+            })
+        }
+        #[cfg(not(CONFIG_IOMMUFD))]
+        None
     }
 
     /// Locks the device set of `self` (the devices reset together) and returns a guard to look
     /// at its members.
     pub fn lock_device_set(&self) -> DeviceSetGuard<'_> {
-        // SAFETY: `dev_set` is assigned before registration and lives as long as the device.
+        // SAFETY: `dev_set` was assigned before the `ARef` escaped `Device::new` (type
+        // invariant) and lives as long as the device.
         let set = unsafe { (*self.as_raw()).dev_set };
         // SAFETY: `set` is valid; its mutex is initialised by the VFIO core.
         unsafe { bindings::mutex_lock(&raw mut (*set).lock) };
@@ -287,6 +454,15 @@ impl<T: Driver> Device<T> {
                 set,
                 _p: PhantomData,
             },
+        }
+    }
+
+    /// Unregisters the device if it is registered: waits for every user to close it.
+    fn unregister(&self) {
+        if self.registered.xchg(false, Full) {
+            // SAFETY: The device is registered (the flag was set), and only one caller can
+            // clear the flag.
+            unsafe { bindings::vfio_unregister_group_dev(self.as_raw()) };
         }
     }
 
@@ -336,28 +512,48 @@ unsafe impl<T: Driver> AlwaysRefCounted for Device<T> {
 /// A registered VFIO device: userspace can open it until this is dropped.
 ///
 /// Dropping it unregisters the device, which waits until every user has closed it (the VFIO
-/// core asks them through [`Driver::request`]).
+/// core asks them through [`Driver::request`]). It borrows the bound parent for `'a`, so safe
+/// code cannot keep it past the parent's unbinding; should it be leaked, a device-managed action
+/// of the parent unregisters the device at unbind.
 ///
 /// # Invariants
 ///
-/// `dev` was registered with `vfio_register_group_dev` and not yet unregistered.
-pub struct Registration<T: Driver> {
+/// `dev` was registered with `vfio_register_group_dev`, its parent is bound for `'a`, and
+/// `dev.registered` tells whether it is still registered.
+pub struct Registration<'a, T: Driver> {
     dev: ARef<Device<T>>,
+    _parent: PhantomData<&'a device::Device<Bound>>,
 }
 
-impl<T: Driver> Registration<T> {
+/// Unregisters a device at the latest when its parent is unbound, should its [`Registration`]
+/// have been leaked.
+struct Backstop<T: Driver>(ARef<Device<T>>);
+
+impl<T: Driver> Drop for Backstop<T> {
+    fn drop(&mut self) {
+        self.0.unregister();
+    }
+}
+
+impl<'a, T: Driver> Registration<'a, T> {
     /// Registers `dev` with the VFIO core, through its IOMMU group and the iommufd cdev.
     ///
-    /// `parent` must be the device's parent, bound: the registration must be dropped before
-    /// the parent's driver is unbound (keep it in the parent's driver data).
-    pub fn new(dev: ARef<Device<T>>, parent: &device::Device<Bound>) -> Result<Self> {
+    /// `parent` must be the device's parent.
+    pub fn new(dev: ARef<Device<T>>, parent: &'a device::Device<Bound>) -> Result<Self> {
         if !core::ptr::eq(dev.parent(), &**parent) {
             return Err(EINVAL);
         }
-        // SAFETY: `dev` is a fully initialised VFIO device.
+        // The backstop goes first: once registered, the device must be unregistered by unbind
+        // whatever happens to the registration.
+        devres::register(parent, Backstop(dev.clone()), GFP_KERNEL)?;
+        // SAFETY: `dev` is a fully initialised VFIO device, not registered yet.
         to_result(unsafe { bindings::vfio_register_group_dev(dev.as_raw()) })?;
-        // INVARIANT: Registered just above.
-        Ok(Self { dev })
+        dev.registered.store(true, crate::sync::atomic::Release);
+        // INVARIANT: Registered just above; `parent` is bound for `'a`.
+        Ok(Self {
+            dev,
+            _parent: PhantomData,
+        })
     }
 
     /// Returns the registered device.
@@ -366,11 +562,32 @@ impl<T: Driver> Registration<T> {
     }
 }
 
-impl<T: Driver> Drop for Registration<T> {
+impl<T: Driver> Drop for Registration<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: The device is registered (type invariant). This waits for all users.
-        unsafe { bindings::vfio_unregister_group_dev(self.dev.as_raw()) };
+        // Waits for all users.
+        self.dev.unregister();
     }
+}
+
+/// The VFIO core's iommufd helper `$f` for a driver whose device does DMA through its parent's
+/// IOMMU, or `None`.
+#[cfg(CONFIG_IOMMUFD)]
+macro_rules! physical_iommufd {
+    ($t:ty, $f:ident) => {
+        if <$t>::PHYSICAL_IOMMUFD {
+            Some(bindings::$f)
+        } else {
+            None
+        }
+    };
+}
+
+/// Without iommufd the helpers are NULL (macros in C): always `None`.
+#[cfg(not(CONFIG_IOMMUFD))]
+macro_rules! physical_iommufd {
+    ($t:ty, $f:ident) => {
+        None
+    };
 }
 
 /// The `struct vfio_device_ops` of a [`Driver`], with its trampolines.
@@ -392,36 +609,12 @@ impl<T: Driver> DeviceVTable<T> {
     const VTABLE: bindings::vfio_device_ops = bindings::vfio_device_ops {
         name: Self::NAME_PTR,
         release: Some(Self::release),
-        bind_iommufd: if T::PHYSICAL_IOMMUFD {
-            Some(bindings::vfio_iommufd_physical_bind)
-        } else {
-            None
-        },
-        unbind_iommufd: if T::PHYSICAL_IOMMUFD {
-            Some(bindings::vfio_iommufd_physical_unbind)
-        } else {
-            None
-        },
-        attach_ioas: if T::PHYSICAL_IOMMUFD {
-            Some(bindings::vfio_iommufd_physical_attach_ioas)
-        } else {
-            None
-        },
-        detach_ioas: if T::PHYSICAL_IOMMUFD {
-            Some(bindings::vfio_iommufd_physical_detach_ioas)
-        } else {
-            None
-        },
-        pasid_attach_ioas: if T::PHYSICAL_IOMMUFD {
-            Some(bindings::vfio_iommufd_physical_pasid_attach_ioas)
-        } else {
-            None
-        },
-        pasid_detach_ioas: if T::PHYSICAL_IOMMUFD {
-            Some(bindings::vfio_iommufd_physical_pasid_detach_ioas)
-        } else {
-            None
-        },
+        bind_iommufd: physical_iommufd!(T, vfio_iommufd_physical_bind),
+        unbind_iommufd: physical_iommufd!(T, vfio_iommufd_physical_unbind),
+        attach_ioas: physical_iommufd!(T, vfio_iommufd_physical_attach_ioas),
+        detach_ioas: physical_iommufd!(T, vfio_iommufd_physical_detach_ioas),
+        pasid_attach_ioas: physical_iommufd!(T, vfio_iommufd_physical_pasid_attach_ioas),
+        pasid_detach_ioas: physical_iommufd!(T, vfio_iommufd_physical_pasid_detach_ioas),
         open_device: Some(Self::open_device),
         close_device: Some(Self::close_device),
         read: if T::HAS_READ { Some(Self::read) } else { None },
@@ -450,6 +643,16 @@ impl<T: Driver> DeviceVTable<T> {
         } else {
             None
         },
+        match_: if T::HAS_MATCHES {
+            Some(Self::match_)
+        } else {
+            None
+        },
+        match_token_uuid: if T::HAS_MATCH_TOKEN {
+            Some(Self::match_token_uuid)
+        } else {
+            None
+        },
         ..pin_init::zeroed()
     };
 
@@ -459,9 +662,13 @@ impl<T: Driver> DeviceVTable<T> {
     /// [`Device::<T>::new`] gone.
     unsafe extern "C" fn release(vdev: *mut bindings::vfio_device) {
         let this = vdev.cast::<Device<T>>();
-        // SAFETY: The data was initialised (the real vtable is only installed after that) and
-        // no reference to the device is left; the core frees the memory after this returns.
-        unsafe { core::ptr::drop_in_place(&raw mut (*this).data) };
+        // SAFETY: The data and the parent reference were initialised (the real vtable is only
+        // installed after that) and no reference to the device is left; the core frees the
+        // memory after this returns.
+        unsafe {
+            core::ptr::drop_in_place(&raw mut (*this).data);
+            core::ptr::drop_in_place(&raw mut (*this).parent);
+        }
     }
 
     /// # Safety
@@ -615,6 +822,34 @@ impl<T: Driver> DeviceVTable<T> {
         let (dev, parent) = unsafe { Self::both(vdev) };
         T::request(dev, parent, count)
     }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `buf` is a NUL-terminated string valid for the call.
+    unsafe extern "C" fn match_(vdev: *mut bindings::vfio_device, buf: *mut c_char) -> c_int {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        // SAFETY: The VFIO core passes the user's string, NUL-terminated, valid for the call.
+        let name = unsafe { CStr::from_char_ptr(buf) };
+        match T::matches(dev, parent, name) {
+            Ok(m) => m.into(),
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `uuid` is NULL or a valid `uuid_t` for the call.
+    unsafe extern "C" fn match_token_uuid(
+        vdev: *mut bindings::vfio_device,
+        uuid: *const bindings::uuid_t,
+    ) -> c_int {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        // SAFETY: `uuid_t` is 16 bytes without padding; the pointer is valid if not NULL.
+        let token = unsafe { uuid.cast::<[u8; 16]>().as_ref() };
+        from_result(|| T::match_token(dev, parent, token).map(|()| 0))
+    }
 }
 
 // Keep the layout assumption next to the code that relies on it.
@@ -623,10 +858,13 @@ const _: () = assert!(offset_of!(Device<NoDriver>, vdev) == 0);
 /// A driver used only to check the layout of [`Device`] at compile time.
 struct NoDriver;
 
+static NO_DRIVER_OPS: DeviceOps<NoDriver> = DeviceOps::new();
+
 #[vtable]
 impl Driver for NoDriver {
     type Data = ();
     const NAME: &'static CStr = c"none";
+    const OPS: &'static DeviceOps<Self> = &NO_DRIVER_OPS;
 }
 
 /// An iommufd context a device is bound to (`struct iommufd_ctx`), borrowed from the device.
@@ -732,14 +970,34 @@ pub struct SetMember<'a> {
 
 impl<'a> SetMember<'a> {
     /// Returns the member as a [`Device`] of driver `T`, if it is one.
+    ///
+    /// The driver is recognised by its operations table, a `static` ([`Driver::OPS`]): its
+    /// address is unique, which a `const` promoted to a static is not guaranteed to be.
     pub fn as_driver<T: Driver>(&self) -> Option<&'a Device<T>> {
         // SAFETY: `vdev` is valid (type invariant).
         let ops = unsafe { (*self.vdev.as_ptr()).ops };
-        if !core::ptr::eq(ops, &DeviceVTable::<T>::VTABLE) {
+        if !core::ptr::eq(ops, T::OPS.as_raw()) {
             return None;
         }
-        // SAFETY: Its ops are `T`'s, so `Device::<T>::new` created it; valid for `'a`.
+        // SAFETY: Its ops are `T::OPS`, which only `Device::<T>::new` installs; valid for `'a`.
         Some(unsafe { &*self.vdev.as_ptr().cast::<Device<T>>() })
+    }
+
+    /// Returns the member's parent as a bound device, if the member is open.
+    ///
+    /// An open member stays registered, hence its parent bound, until it is closed, which
+    /// needs the set's lock, held for `'a`.
+    pub fn bound_parent(&self) -> Option<&'a device::Device<Bound>> {
+        if self.open_count() == 0 {
+            return None;
+        }
+        // SAFETY: `vdev` is valid (type invariant) and its `dev` is its parent, which it holds
+        // a reference to while registered.
+        let dev = unsafe { device::Device::from_raw((*self.vdev.as_ptr()).dev) };
+        let dev: *const device::Device = dev;
+        // SAFETY: The member is open, so bound for `'a` (see above); `Device<Bound>` has the
+        // same layout as `Device`.
+        Some(unsafe { &*dev.cast::<device::Device<Bound>>() })
     }
 
     /// Returns how many users have the member open.
@@ -751,22 +1009,47 @@ impl<'a> SetMember<'a> {
     /// Returns the member's ID in `ictx` (`vfio_iommufd_get_dev_id`): `Ok(id)` if it is bound
     /// there, `Err(ENOENT)` if it is not bound but its IOMMU group is owned by `ictx`.
     pub fn iommufd_dev_id(&self, ictx: IommufdCtx<'_>) -> Result<u32> {
-        // SAFETY: `vdev` and `ictx` are valid (type invariants).
-        let id =
-            unsafe { bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr()) };
-        crate::error::to_result(id.min(0))?;
-        id.try_into().map_err(|_| EINVAL)
+        #[cfg(CONFIG_IOMMUFD)]
+        {
+            // SAFETY: `vdev` and `ictx` are valid (type invariants).
+            let id = unsafe {
+                bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr())
+            };
+            crate::error::to_result(id.min(0))?;
+            id.try_into().map_err(|_| EINVAL)
+        }
+        // Without iommufd no context exists to pass.
+        #[cfg(not(CONFIG_IOMMUFD))]
+        {
+            let _ = ictx;
+            Err(EINVAL)
+        }
     }
 
     /// Returns whether the member belongs to the VFIO group open as `file`.
     pub fn in_group_file(&self, file: &crate::fs::file::LocalFile) -> bool {
+        #[cfg(CONFIG_VFIO_GROUP)]
         // SAFETY: `file` and `vdev` are valid.
-        unsafe { bindings::vfio_file_has_dev(file.as_ptr(), self.vdev.as_ptr()) }
+        let r = unsafe { bindings::vfio_file_has_dev(file.as_ptr(), self.vdev.as_ptr()) };
+        // Without groups no file is a group.
+        #[cfg(not(CONFIG_VFIO_GROUP))]
+        let r = {
+            let _ = file;
+            false
+        };
+        r
     }
 }
 
 /// Returns whether `file` is a VFIO group file (`/dev/vfio/$GROUP`).
 pub fn file_is_group(file: &crate::fs::file::LocalFile) -> bool {
+    #[cfg(CONFIG_VFIO_GROUP)]
     // SAFETY: `file` is a valid file.
-    unsafe { bindings::vfio_file_is_group(file.as_ptr()) }
+    let r = unsafe { bindings::vfio_file_is_group(file.as_ptr()) };
+    #[cfg(not(CONFIG_VFIO_GROUP))]
+    let r = {
+        let _ = file;
+        false
+    };
+    r
 }

@@ -50,16 +50,21 @@ static OVERRIDE_ONLY_TABLE: IdArray<pci::DeviceId, (), 1> =
 /// [module documentation](self)).
 pub trait Driver {
     /// The driver's per-device data, owned by the binding.
-    type Data: Send;
+    ///
+    /// It may borrow the bound device for `'bound` (a [`crate::vfio::Registration`] does), so
+    /// nothing in it can outlive the binding.
+    type Data<'bound>: Send + 'bound;
 
     /// Binds the driver to `pdev`.
     ///
     /// Called when userspace asks the PCI core to probe a device whose
     /// `driver_override` names this driver.
-    fn probe(pdev: &pci::Device<device::Core<'_>>) -> impl PinInit<Self::Data, Error>;
+    fn probe<'bound>(
+        pdev: &'bound pci::Device<device::Core<'_>>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound;
 
     /// Called before the device is unbound; the data is dropped afterwards.
-    fn unbind(pdev: &pci::Device<device::Core<'_>>, data: Pin<&Self::Data>) {
+    fn unbind<'bound>(pdev: &'bound pci::Device<device::Core<'_>>, data: Pin<&Self::Data<'bound>>) {
         let _ = (pdev, data);
     }
 }
@@ -78,7 +83,7 @@ pub struct Adapter<T: Driver>(PhantomData<T>);
 //   `struct pci_driver`.
 unsafe impl<T: Driver + 'static> driver::DriverLayout for Adapter<T> {
     type DriverType = bindings::pci_driver;
-    type DriverData<'bound> = T::Data;
+    type DriverData<'bound> = T::Data<'bound>;
     const DEVICE_DRIVER_OFFSET: usize = core::mem::offset_of!(Self::DriverType, driver);
 }
 
@@ -133,7 +138,8 @@ impl<T: Driver + 'static> Adapter<T> {
         let pdev = unsafe { &*pdev.cast::<pci::Device<device::CoreInternal<'_>>>() };
 
         from_result(|| {
-            pdev.as_ref().set_drvdata(T::probe(pdev))?;
+            let data = T::probe(pdev);
+            pdev.as_ref().set_drvdata(data)?;
             Ok(0)
         })
     }
@@ -145,9 +151,10 @@ impl<T: Driver + 'static> Adapter<T> {
         // INVARIANT: `pdev` is valid for the duration of the callback.
         let pdev = unsafe { &*pdev.cast::<pci::Device<device::CoreInternal<'_>>>() };
 
-        // SAFETY: `remove` only follows a successful `probe`, which stored a `Pin<KBox<T::Data>>`
-        // with `set_drvdata`; the data is only taken back after `remove` returns.
-        let data = unsafe { pdev.as_ref().drvdata_borrow::<T::Data>() };
+        // SAFETY: `remove` only follows a successful `probe`, which stored a
+        // `Pin<KBox<T::Data<'_>>>` with `set_drvdata`; the data is only taken back after `remove`
+        // returns.
+        let data = unsafe { pdev.as_ref().drvdata_borrow::<T::Data<'_>>() };
 
         T::unbind(pdev, data);
     }

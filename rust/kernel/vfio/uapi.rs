@@ -66,6 +66,7 @@ plain_uapi_structs!(
     vfio_info_cap_header,
     vfio_region_info_cap_type,
     vfio_device_info_cap_pci_atomic_comp,
+    vfio_device_low_power_entry_with_wakeup,
 );
 
 /// Validates the header of `VFIO_DEVICE_SET_IRQS` against a device with `num_irqs`
@@ -122,3 +123,56 @@ pub fn check_feature(
     }
     Ok(FeatureCheck::Proceed)
 }
+
+/// Returns an all-zero uapi struct.
+pub fn zeroed<T: FromBytes>() -> T {
+    // SAFETY: `T: FromBytes`: every bit pattern, all zeros included, is a valid `T`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// Reads the first `minsz` bytes of a uapi struct from userspace (the part every version of the
+/// uapi has); the rest stays zero, as C's `copy_from_user(&s, arg, minsz)` into a zeroed `s`.
+pub fn read_prefix<T: FromBytes + AsBytes>(
+    arg: crate::uaccess::UserPtr,
+    minsz: usize,
+) -> crate::error::Result<T> {
+    let mut v: T = zeroed();
+    let bytes = v.as_bytes_mut();
+    let n = minsz.min(bytes.len());
+    crate::uaccess::UserSlice::new(arg, n)
+        .reader()
+        .read_slice(&mut bytes[..n])?;
+    Ok(v)
+}
+
+/// Writes the first `minsz` bytes of a uapi struct back to userspace.
+pub fn write_prefix<T: AsBytes>(
+    arg: crate::uaccess::UserPtr,
+    v: &T,
+    minsz: usize,
+) -> crate::error::Result {
+    let bytes = v.as_bytes();
+    let n = minsz.min(bytes.len());
+    crate::uaccess::UserSlice::new(arg, n)
+        .writer()
+        .write_slice(&bytes[..n])
+}
+
+/// `offsetofend(T, field)` for a uapi struct: the size of the part of `T` up to and including
+/// `field`, the `minsz` of the VFIO ioctls.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{uapi, vfio::uapi::minsz};
+///
+/// assert_eq!(minsz!(uapi::vfio_device_info, num_irqs), 16);
+/// ```
+#[macro_export]
+macro_rules! vfio_uapi_minsz {
+    ($t:ty, $f:ident) => {{
+        let v: $t = $crate::vfio::uapi::zeroed();
+        ::core::mem::offset_of!($t, $f) + ::core::mem::size_of_val(&v.$f)
+    }};
+}
+pub use vfio_uapi_minsz as minsz;

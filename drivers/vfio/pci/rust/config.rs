@@ -10,18 +10,19 @@
 //! the user's behalf.
 //!
 //! The state, [`Config`], lives in the open device's state
-//! ([`crate::core::OpenState`]), under the `open` mutex. Lock order, outermost
+//! ([`crate::pci_core::OpenState`]), under the `open` mutex. Lock order, outermost
 //! first:
 //!
-//! 1. `open` ([`crate::core::CoreDevice::open`]): every config space access;
-//! 2. `igate` ([`crate::core::CoreDevice::igate`]): the interrupt state, taken
+//! 1. `open` ([`crate::pci_core::CoreDevice::open`]): every config space access;
+//! 2. `igate` ([`crate::pci_core::CoreDevice::igate`]): the interrupt state, taken
 //!    by the handlers that need it (the command register's INTx disable bit,
 //!    the MSI flags) and only by them, on first use ([`Access::irqs`]), so
 //!    that plain accesses take no other lock. `VFIO_DEVICE_SET_IRQS` takes
 //!    `igate` without `open`;
-//! 3. `memory_lock` ([`crate::core::CoreDevice::memory`]): the write side,
-//!    with the user's BAR mappings revoked, while a handler changes memory
-//!    decode, the power state or resets the function.
+//! 3. `memory_lock` ([`crate::memory`]): the write side, with the user's BAR
+//!    mappings revoked ([`crate::pci_core::CoreDevice::memory_write_revoke`]),
+//!    while a handler turns memory decode off, changes the power state or
+//!    resets the function.
 //!
 //! Never the other way round: no path holding `igate` or `memory_lock` takes
 //! `open`, and none holding `memory_lock` takes `igate`.
@@ -33,6 +34,8 @@
 //! [`perm`] (permission tables), [`caplen`] (capability lengths), [`init`]
 //! (building the virtual config space at open), [`caps`] (the handlers),
 //! [`pm`] (power state changes).
+
+#![forbid(unsafe_code)]
 
 mod caplen;
 mod caps;
@@ -56,8 +59,9 @@ use self::{
     regs::*,
 };
 use crate::{
-    core::Device,
-    intrs::IrqState, //
+    intrs::IrqState,
+    memory::MemoryWriteGuard,
+    pci_core::Device, //
 };
 use kernel::{
     device::Bound,
@@ -82,7 +86,7 @@ const CAP_ID_INVALID_VIRT: u8 = 0xfe;
 /// `bardirty`, `extended_caps`, `msi_perm` and `nointx` fields of `struct
 /// vfio_pci_core_device`).
 ///
-/// Protected by the `open` mutex of [`crate::core::CoreDevice`], like all open state. The
+/// Protected by the `open` mutex of [`crate::pci_core::CoreDevice`], like all open state. The
 /// interrupt state config space reflects (`msi_qmax`, `virq_disabled`, ...) is in
 /// [`IrqState`], under `igate`.
 pub(crate) struct Config {
@@ -191,12 +195,25 @@ impl Config {
         }
     }
 
-    /// Returns whether memory decode is on as the user sees it (C: `__vfio_pci_memory_enabled`):
-    /// the device is not in D3 and the virtual command register enables memory (or the device
-    /// has no memory enable bit, like SR-IOV VFs). [`crate::core::MemoryState`] keeps a copy.
-    pub(crate) fn memory_enabled(&self, pdev: &pci::Device<Bound>) -> bool {
-        pdev.current_power_state() < PowerState::D3Hot as i32
-            && (pdev.no_command_memory() || self.vget(COMMAND, 2) & COMMAND_MEMORY != 0)
+    /// Returns the memory enable bit of the virtual command register.
+    pub(crate) fn cmd_memory(&self) -> bool {
+        self.vget(COMMAND, 2) & COMMAND_MEMORY != 0
+    }
+
+    /// Moves the function to `state` on the user's behalf, with the write side of
+    /// `memory_lock` held (`mem`), keeping the function's state across D3hot (C:
+    /// `vfio_pci_set_power_state`, see [`PmRestore`]), and brings `mem` in step.
+    ///
+    /// Called by the PM control register's write handler and, with [`PowerState::D0`], before
+    /// a function reset. Like C, a failure is not reported: the user reads the state back.
+    pub(crate) fn set_power_state(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        mem: &mut MemoryWriteGuard<'_>,
+        state: PowerState,
+    ) {
+        let _ = mem.set_power_state(pdev, state);
+        mem.set_cmd_memory(self.cmd_memory());
     }
 
     /// Returns the virtual interrupt pin: 0 when INTx is not offered to the user.

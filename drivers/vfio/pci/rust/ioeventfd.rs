@@ -8,10 +8,17 @@
 //! `memory_lock` can be taken without waiting, else from a worker that
 //! waits for it; either way only while memory decode is enabled.
 
-use crate::core::{
-    Device,
-    MemoryState,
-    MsixTable, //
+#![forbid(unsafe_code)]
+
+use crate::{
+    memory::{
+        MemoryLock,
+        MemoryState, //
+    },
+    pci_core::{
+        Device,
+        MsixTable, //
+    },
 };
 use kernel::{
     pci::{
@@ -22,7 +29,10 @@ use kernel::{
         },
     },
     prelude::*,
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
     vfio::virqfd::{
         VirqFd,
         VirqHandler, //
@@ -33,8 +43,12 @@ use kernel::{
 const MAX: usize = 1000;
 
 /// One triggered write.
+///
+/// It holds the function and its `memory_lock`, not the VFIO device: the device holds its
+/// ioeventfds, and a reference back would be a cycle.
 struct Write {
-    dev: ARef<Device>,
+    pdev: ARef<pci::Device>,
+    memory: Arc<MemoryLock>,
     bar: u32,
     pos: usize,
     data: u64,
@@ -46,29 +60,20 @@ struct Write {
 impl Write {
     /// Writes `data` to the BAR; `mem` proves the read side of `memory_lock` is held.
     fn write(&self, mem: &MemoryState) {
-        if self.test_mem && !mem.memory_enabled {
+        if self.test_mem && !mem.memory_enabled(&self.pdev) {
             return;
         }
-        // CAST: `bar < STD_NUM_BARS`.
-        let Some(Ok(map)) = mem.bars.get(self.bar as usize) else {
+        let Some(io) = mem.try_bar(self.bar) else {
             return;
         };
-        let Some(io) = map.try_access() else {
-            return;
-        };
-        // CAST: Each width writes the low bytes of `data`, as the C driver does.
-        let _ = match self.count {
-            1 => io.write8(self.data as u8, self.pos),
-            2 => io.write16(self.data as u16, self.pos),
-            4 => io.write32(self.data as u32, self.pos),
-            _ => io.write64(self.data, self.pos),
-        };
+        // At any offset, aligned or not, as C does.
+        let _ = io.write_unaligned(self.data, self.pos, self.count.into());
     }
 }
 
 impl VirqHandler for Write {
     fn handler(&self) -> bool {
-        match self.dev.memory.try_read() {
+        match self.memory.try_read() {
             Some(mem) => {
                 self.write(&mem);
                 false
@@ -79,7 +84,7 @@ impl VirqHandler for Write {
     }
 
     fn thread(&self) {
-        let mem = self.dev.memory.read();
+        let mem = self.memory.read();
         self.write(&mem);
     }
 }
@@ -104,8 +109,8 @@ pub(crate) fn set(
     fd: i32,
 ) -> Result {
     // CAST: An offset shifted right by 40 fits in 24 bits.
-    let bar = (offset >> crate::core::OFFSET_SHIFT) as u32;
-    let pos = offset & crate::core::OFFSET_MASK;
+    let bar = (offset >> crate::pci_core::OFFSET_SHIFT) as u32;
+    let pos = offset & crate::pci_core::OFFSET_MASK;
     // Only BARs.
     if bar >= STD_NUM_BARS {
         return Err(EINVAL);
@@ -121,12 +126,8 @@ pub(crate) fn set(
         }
     }
     // The BAR must be mapped; why it is not is reported now.
-    {
-        let mem = dev.memory.read();
-        // CAST: `bar < STD_NUM_BARS`.
-        if let Some(Err(e)) = mem.bars.get(bar as usize) {
-            return Err(*e);
-        }
+    if let Some(e) = dev.memory_read().bar_error(bar) {
+        return Err(e);
     }
     let pos = usize::try_from(pos)?;
 
@@ -149,7 +150,8 @@ pub(crate) fn set(
         return Err(ENOSPC);
     }
     let write = Write {
-        dev: dev.into(),
+        pdev: dev.pdev.clone(),
+        memory: dev.memory_lock(),
         bar,
         pos,
         data,

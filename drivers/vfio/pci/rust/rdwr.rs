@@ -10,13 +10,17 @@
 //! memory decode is enabled in the virtual command register. The MSI-X table
 //! is a hole: reads return all ones, writes are dropped.
 
-use crate::core::{
-    index_to_offset,
-    Device,
-    MemoryState,
-    MsixTable,
-    OFFSET_MASK,
-    OFFSET_SHIFT, //
+#![forbid(unsafe_code)]
+
+use crate::{
+    memory::MemoryState,
+    pci_core::{
+        index_to_offset,
+        Device,
+        MsixTable,
+        OFFSET_MASK,
+        OFFSET_SHIFT, //
+    },
 };
 use kernel::{
     device::Bound,
@@ -152,7 +156,7 @@ fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -
 /// through the virtualization.
 fn config_rw(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64) -> Result<usize> {
     let mut count = buf.len();
-    let size = u64::from(crate::core::cfg_size(pdev));
+    let size = u64::from(crate::pci_core::cfg_size(pdev));
     let mut pos = pos;
     let mut done = 0usize;
     let mut open = dev.open.lock();
@@ -184,9 +188,9 @@ fn config_rw(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64
     Ok(done)
 }
 
-/// Whether memory decode is on in the virtual command register: BAR access needs it.
-fn check_memory(mem: &MemoryState, test_mem: bool) -> Result {
-    if test_mem && !mem.memory_enabled {
+/// Whether memory decode is on (virtual command register, power state): BAR access needs it.
+fn check_memory(mem: &MemoryState, pdev: &pci::Device<Bound>, test_mem: bool) -> Result {
+    if test_mem && !mem.memory_enabled(pdev) {
         return Err(EIO);
     }
     Ok(())
@@ -198,12 +202,7 @@ fn mapping<'a>(
     pdev: &'a pci::Device<Bound>,
     bar: u32,
 ) -> Result<&'a IoMapping> {
-    // CAST: `bar < STD_NUM_BARS`.
-    match mem.bars.get(bar as usize) {
-        Some(Ok(m)) => m.access(pdev.as_ref()),
-        Some(Err(e)) => Err(*e),
-        None => Err(EINVAL),
-    }
+    mem.bar(pdev, bar)
 }
 
 /// Moves one chunk of `n` bytes between the user buffer and `io` at `off`.
@@ -231,8 +230,8 @@ fn io_chunk(
             _ => [buf.take::<1>()?[0], 0, 0, 0, 0, 0, 0, 0],
         };
         let v = u64::from_le_bytes(bytes);
-        let mem = dev.memory.read();
-        check_memory(&mem, test_mem)?;
+        let mem = dev.memory_read();
+        check_memory(&mem, pdev, test_mem)?;
         let io = mapping(&mem, pdev, bar)?;
         // CAST: Each arm writes only the low `n` bytes of `v`, which came from `n` user bytes.
         match n {
@@ -243,8 +242,8 @@ fn io_chunk(
         }
     } else {
         let v = {
-            let mem = dev.memory.read();
-            check_memory(&mem, test_mem)?;
+            let mem = dev.memory_read();
+            check_memory(&mem, pdev, test_mem)?;
             let io = mapping(&mem, pdev, bar)?;
             match n {
                 8 => io.read64(off)?,
@@ -358,8 +357,8 @@ fn rom_read(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64)
     let x_start = rom.len() as u64;
     do_io_rw(&mut buf, pos, count, x_start, end, 4, |b, off, n| {
         let v: u32 = {
-            let mem = dev.memory.read();
-            check_memory(&mem, test_mem)?;
+            let mem = dev.memory_read();
+            check_memory(&mem, pdev, test_mem)?;
             match n {
                 4 => rom.read32(off)?,
                 2 => rom.read16(off)?.into(),
@@ -382,7 +381,7 @@ pub(crate) fn region_info(
     match info.index {
         uapi::VFIO_PCI_CONFIG_REGION_INDEX => {
             info.offset = index_to_offset(info.index);
-            info.size = crate::core::cfg_size(pdev).into();
+            info.size = crate::pci_core::cfg_size(pdev).into();
             info.flags = READ | WRITE;
         }
         i if i < STD_NUM_BARS => {
@@ -398,7 +397,7 @@ pub(crate) fn region_info(
             info.size = 0;
             if pdev.resource_start(ROM_RESOURCE)? != 0 {
                 // The ROM is only readable with memory decode on: turn it on for the check.
-                let _mem = crate::core::VfioPciCore::memory_write(dev);
+                let _mem = dev.memory_write();
                 let cmd = pdev.user_read_config_u16(0x04).unwrap_or(0);
                 if cmd & 0x2 == 0 {
                     let _ = pdev.user_write_config_u16(0x04, cmd | 0x2);

@@ -15,12 +15,14 @@
 //! a deadlock across devices), bring it to D0; then reset; then release the
 //! locks in reverse order.
 
-use crate::core::{
-    read_prefix,
-    write_prefix,
-    Device,
-    MemoryState,
-    VfioPciCore, //
+#![forbid(unsafe_code)]
+
+use crate::{
+    memory::MemoryWriteGuard,
+    pci_core::{
+        Device,
+        VfioPciCore, //
+    },
 };
 use kernel::{
     device::Bound,
@@ -30,15 +32,20 @@ use kernel::{
         passthrough::PowerState, //
     },
     prelude::*,
-    sync::{
-        aref::ARef,
-        WriteGuard, //
-    },
+    sync::aref::ARef,
     uaccess::{
         UserPtr,
         UserSlice, //
     },
-    uapi, vfio,
+    uapi,
+    vfio::{
+        self,
+        uapi::{
+            minsz,
+            read_prefix,
+            write_prefix, //
+        },
+    },
 };
 
 /// Whether a slot reset is possible (`true`), else a bus reset (`false`); `ENODEV` if neither.
@@ -75,7 +82,7 @@ pub(crate) fn ioctl_get_info(
     pdev: &pci::Device<Bound>,
     arg: UserPtr,
 ) -> Result<isize> {
-    let minsz = crate::core::offset_end!(uapi::vfio_pci_hot_reset_info, count);
+    let minsz = minsz!(uapi::vfio_pci_hot_reset_info, count);
     let mut hdr: uapi::vfio_pci_hot_reset_info = read_prefix(arg, minsz)?;
     if (hdr.argsz as usize) < minsz {
         return Err(EINVAL);
@@ -93,17 +100,19 @@ pub(crate) fn ioctl_get_info(
     }
 
     let mut flags = 0u32;
-    let ictx = if dev.cdev_opened() {
+    if dev.cdev_opened() {
         flags |= uapi::VFIO_PCI_HOT_RESET_FLAG_DEV_ID | uapi::VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
-        dev.iommufd_ctx()
-    } else {
-        None
-    };
+    }
 
     let mut out = KVec::with_capacity(max * DEPENDENT_SIZE, GFP_KERNEL)?;
     let mut count = 0usize;
     {
         let set = dev.lock_device_set();
+        let ictx = if dev.cdev_opened() {
+            dev.iommufd_ctx(&set)
+        } else {
+            None
+        };
         pdev.for_each_in_slot_or_bus(slot, &mut |other| {
             // The topology changed since the devices were counted.
             if count >= max {
@@ -153,8 +162,8 @@ pub(crate) fn ioctl_get_info(
 enum Owner<'a> {
     /// The group form: the VFIO group files passed in.
     Groups(&'a [ARef<LocalFile>]),
-    /// The cdev form: the caller's iommufd context.
-    Iommufd(Option<vfio::IommufdCtx<'a>>),
+    /// The cdev form: the caller's iommufd context (that of the device the ioctl came through).
+    Iommufd,
 }
 
 /// `VFIO_DEVICE_PCI_HOT_RESET`.
@@ -163,7 +172,7 @@ pub(crate) fn ioctl_hot_reset(
     pdev: &pci::Device<Bound>,
     arg: UserPtr,
 ) -> Result<isize> {
-    let minsz = crate::core::offset_end!(uapi::vfio_pci_hot_reset, count);
+    let minsz = minsz!(uapi::vfio_pci_hot_reset, count);
     let hdr: uapi::vfio_pci_hot_reset = read_prefix(arg, minsz)?;
     if (hdr.argsz as usize) < minsz || hdr.flags != 0 {
         return Err(EINVAL);
@@ -175,7 +184,7 @@ pub(crate) fn ioctl_hot_reset(
     let slot = reset_scope(pdev)?;
 
     if hdr.count == 0 {
-        hot_reset(dev, pdev, slot, Owner::Iommufd(dev.iommufd_ctx()))?;
+        hot_reset(dev, pdev, slot, Owner::Iommufd)?;
         return Ok(0);
     }
 
@@ -211,6 +220,10 @@ pub(crate) fn ioctl_hot_reset(
 /// All members of a set share one reset, so `pdev` (the caller's function) stands for them.
 fn hot_reset(dev: &Device, pdev: &pci::Device<Bound>, slot: bool, owner: Owner<'_>) -> Result {
     let set = dev.lock_device_set();
+    let ictx = match owner {
+        Owner::Iommufd => dev.iommufd_ctx(&set),
+        Owner::Groups(_) => None,
+    };
 
     // Every function the reset reaches must be in the set.
     pdev.for_each_in_slot_or_bus(slot, &mut |other| {
@@ -218,33 +231,43 @@ fn hot_reset(dev: &Device, pdev: &pci::Device<Bound>, slot: bool, owner: Owner<'
     })
     .map_err(|_| EINVAL)?;
 
-    // Check ownership, and lock each member's `memory_lock` by trylock.
-    let mut locked: KVec<(&Device, WriteGuard<'_, MemoryState>)> = KVec::new();
+    // Check ownership, and take each member's `memory_lock` write side by trylock: waiting for
+    // one while holding another could deadlock against a user of that one.
+    let mut locked: KVec<(Option<&pci::Device<Bound>>, MemoryWriteGuard<'_>)> = KVec::new();
     for member in set.members() {
-        let owned = match &owner {
-            Owner::Groups(files) => files.iter().any(|f| member.in_group_file(f)),
-            Owner::Iommufd(Some(ictx)) => match member.iommufd_dev_id(*ictx) {
+        let owned = match (&owner, ictx) {
+            (Owner::Groups(files), _) => files.iter().any(|f| member.in_group_file(f)),
+            (Owner::Iommufd, Some(ictx)) => match member.iommufd_dev_id(ictx) {
                 Ok(_) => true,
                 Err(e) => e == ENOENT,
             },
-            Owner::Iommufd(None) => false,
+            (Owner::Iommufd, None) => false,
         };
         if !owned {
             return Err(EINVAL);
         }
         let d = member.as_driver::<VfioPciCore>().ok_or(EINVAL)?;
-        let guard = d.memory.try_write().ok_or(EBUSY)?;
-        locked.push((d, guard), GFP_KERNEL)?;
+        let guard = d.memory_try_write().ok_or(EBUSY)?;
+        // Only an open member is known to be bound (see `SetMember::bound_parent`); a closed
+        // one is left in D0 by its last close.
+        let bound = member
+            .bound_parent()
+            .and_then(|p| <&pci::Device<Bound>>::try_from(p).ok());
+        locked.push((bound, guard), GFP_KERNEL)?;
     }
 
-    // A bus reset brings every function to D0 anyway; do it ourselves first so that
-    // NoSoftRst- devices keep their saved state.
-    for (d, _) in locked.iter() {
-        let _ = d.pdev.set_power_state(PowerState::D0);
+    // Order, for every member, as for a function reset: D0 first (a bus reset from D3 would
+    // lose the config space of NoSoftRst- devices, and DMA must see the device as its user left
+    // it before the mappings go), then revoke, then reset; the mappings come back (if memory
+    // decode is on) as the guards go, in reverse order.
+    for (bound, guard) in locked.iter_mut() {
+        if let Some(p) = bound {
+            let _ = guard.set_power_state(p, PowerState::D0);
+        }
+        guard.zap_revoke_bars();
     }
     let ret = pdev.reset_bus();
 
-    // Release in reverse order.
     while let Some(entry) = locked.pop() {
         drop(entry);
     }
@@ -267,7 +290,7 @@ pub(crate) fn try_reset_closed_set(pdev: &pci::Device<Bound>, set: &vfio::Device
         let Some(d) = member.as_driver::<VfioPciCore>() else {
             return;
         };
-        needs_reset |= d.memory.read().needs_reset;
+        needs_reset |= d.needs_reset(set);
     }
     if !needs_reset {
         return;
@@ -287,7 +310,7 @@ pub(crate) fn try_reset_closed_set(pdev: &pci::Device<Bound>, set: &vfio::Device
     if pdev.reset_bus().is_ok() {
         for member in set.members() {
             if let Some(d) = member.as_driver::<VfioPciCore>() {
-                d.memory.write().needs_reset = false;
+                d.set_needs_reset(set, false);
             }
         }
     }

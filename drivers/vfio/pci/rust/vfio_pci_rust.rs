@@ -9,8 +9,14 @@
 //! core so that userspace can open it through its IOMMU group or the iommufd
 //! cdev.
 //!
-//! The files mirror the C split: [`core`] (device lifecycle and ioctls),
-//! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access).
+//! The files mirror the C split: [`pci_core`] (device lifecycle and ioctls),
+//! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access),
+//! [`memory`] (the `memory_lock` and the revoke path), [`intrs`] (interrupts),
+//! [`reset`] (hot reset), [`ioeventfd`].
+//!
+//! The driver has no `unsafe` code: everything unsafe lives in the kernel
+//! crate's abstractions. Each module says so with `#![forbid(unsafe_code)]`;
+//! the crate root cannot, as the `module!` macro expands to unsafe glue in it.
 //!
 //! [`drivers/vfio/pci/vfio_pci.c`]: srctree/drivers/vfio/pci/vfio_pci.c
 //! [`drivers/vfio/pci/vfio_pci_core.c`]: srctree/drivers/vfio/pci/vfio_pci_core.c
@@ -24,9 +30,10 @@ use kernel::{
 };
 
 mod config;
-mod core;
 mod intrs;
 mod ioeventfd;
+mod memory;
+mod pci_core;
 mod rdwr;
 mod reset;
 
@@ -81,17 +88,20 @@ const DENYLIST: &[(u16, u16)] = &[
 /// The plain `vfio-pci` driver: the core with no device-specific behaviour.
 struct VfioPci;
 
-/// What the PCI driver keeps for a bound device: its registration with the VFIO core.
+/// What the PCI driver keeps for a bound device: its registration with the VFIO core, which
+/// borrows the bound device.
 ///
 /// Dropping it (at unbind) unregisters the VFIO device, which waits for every user to close it.
-struct VfioPciBinding {
-    _registration: vfio::Registration<core::VfioPciCore>,
+struct VfioPciBinding<'bound> {
+    _registration: vfio::Registration<'bound, pci_core::VfioPciCore>,
 }
 
 impl vfio::pci::Driver for VfioPci {
-    type Data = VfioPciBinding;
+    type Data<'bound> = VfioPciBinding<'bound>;
 
-    fn probe(pdev: &pci::Device<Core<'_>>) -> impl PinInit<Self::Data, Error> {
+    fn probe<'bound>(
+        pdev: &'bound pci::Device<Core<'_>>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let id = (pdev.vendor_id().as_raw(), pdev.device_id());
         if DENYLIST.contains(&id) {
             if !module_parameters::disable_denylist.value() {
@@ -110,10 +120,10 @@ impl vfio::pci::Driver for VfioPci {
                 id.1
             );
         }
-        let options = core::Options {
+        let options = pci_core::Options {
             nointxmask: module_parameters::nointxmask.value(),
         };
-        let dev = core::VfioPciCore::create(pdev, options)?;
+        let dev = pci_core::VfioPciCore::create(pdev, options)?;
         Ok(VfioPciBinding {
             _registration: vfio::Registration::new(dev, pdev.as_ref())?,
         })

@@ -44,6 +44,12 @@ pub use new_rwsem;
 
 /// A read-write semaphore protecting data of type `T`.
 ///
+/// A task must not take the read side while it already holds it: `down_read` waits behind a
+/// writer that is queued, and that writer waits for the first read side to be released, so a
+/// second [`read`](Self::read) in one task can deadlock (lockdep reports it as recursive
+/// locking). Pass the [`ReadGuard`] down instead, or use [`try_read`](Self::try_read), which
+/// never waits.
+///
 /// # Examples
 ///
 /// ```
@@ -57,17 +63,49 @@ pub use new_rwsem;
 ///
 /// let c = KBox::pin_init(pin_init!(Counter { value <- new_rwsem!(1) }), GFP_KERNEL)?;
 /// {
-///     let r1 = c.value.read();
-///     let r2 = c.value.read();
-///     assert_eq!(*r1 + *r2, 2);
+///     let r = c.value.read();
+///     assert_eq!(*r, 1);
+///     // Readers exclude writers.
 ///     assert!(c.value.try_write().is_none());
 /// }
 /// *c.value.write() += 1;
 /// let w = c.value.write();
 /// assert_eq!(*w, 2);
+/// // A writer excludes everyone else.
+/// assert!(c.value.try_read().is_none());
+/// drop(w);
+/// assert_eq!(*c.value.read(), 2);
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// A write side can become a read side without letting another writer in between:
+///
+/// ```
+/// use kernel::sync::new_rwsem;
+///
+/// let v = KBox::pin_init(new_rwsem!(KVec::<u32>::new()), GFP_KERNEL)?;
+/// let mut w = v.write();
+/// w.push(7, GFP_KERNEL)?;
 /// let r = w.downgrade();
-/// assert_eq!(*r, 2);
-/// assert!(c.value.try_read().is_some());
+/// assert_eq!(r[..], [7]);
+/// assert!(v.try_write().is_none());
+/// drop(r);
+/// assert!(v.try_write().is_some());
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// Functions that need the write side held take the guard as proof:
+///
+/// ```
+/// use kernel::sync::{new_rwsem, WriteGuard};
+///
+/// fn reset(state: &mut WriteGuard<'_, u32>) {
+///     **state = 0;
+/// }
+///
+/// let s = KBox::pin_init(new_rwsem!(5), GFP_KERNEL)?;
+/// reset(&mut s.write());
+/// assert_eq!(*s.read(), 0);
 /// # Ok::<(), Error>(())
 /// ```
 ///

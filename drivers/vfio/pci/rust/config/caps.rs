@@ -7,8 +7,8 @@
 //! The handlers that change memory decode, the power state or reset the
 //! function hold the write side of `memory_lock` while they do, so that no
 //! BAR access reaches a device that cannot answer it, and leave
-//! [`crate::core::MemoryState::memory_enabled`] in step with
-//! [`Config::memory_enabled`]. The handlers of the INTx disable bit and the
+//! the memory enable bit of [`crate::memory::MemoryState`] in step with the
+//! virtual command register. The handlers of the INTx disable bit and the
 //! MSI flags use the interrupt state, locked through [`Access::irqs`].
 
 use super::{
@@ -18,11 +18,9 @@ use super::{
     Config, //
 };
 use crate::{
-    core::{
-        Device,
-        MemoryState, //
-    },
-    intrs::IrqState, //
+    intrs::IrqState,
+    memory::MemoryWriteGuard,
+    pci_core::Device, //
 };
 use kernel::{
     device::Bound,
@@ -38,7 +36,6 @@ use kernel::{
         },
     },
     prelude::*,
-    sync::WriteGuard,
 };
 
 /// Whether `offset` in the header falls in a BAR or the ROM BAR.
@@ -64,28 +61,19 @@ fn bar_flags(flags: u64) -> u32 {
 }
 
 impl Config {
-    /// Brings `mem` in step with the virtual command register and power state. Called with
-    /// the write side held, after every change to either.
-    fn sync_memory(&self, pdev: &pci::Device<Bound>, mem: &mut WriteGuard<'_, MemoryState>) {
-        mem.memory_enabled = self.memory_enabled(pdev);
-        // TODO[DMABUF]: C re-enables exported DMABUFs here when memory is enabled
-        // (`vfio_pci_dma_buf_move(vdev, false)`).
-    }
-
-    /// Takes the write side of `memory_lock` before memory decode may go off (C:
-    /// `vfio_pci_zap_and_down_write_memory_lock`).
-    fn memory_write_for_disable<'a>(dev: &'a Device) -> WriteGuard<'a, MemoryState> {
-        // TODO[MMAP]: zap the user's BAR mappings and revoke DMABUFs here once they exist
-        // (`vfio_pci_zap_bars`, `vfio_pci_dma_buf_move(vdev, true)`); today there are none.
-        dev.memory.write()
+    /// Takes the write side of `memory_lock` before memory decode may go off, the power state
+    /// changes or the function is reset, revoking the user's BAR mappings (C:
+    /// `vfio_pci_zap_and_down_write_memory_lock`); they come back as the guard goes, if memory
+    /// decode is on by then.
+    fn memory_write_revoke(dev: &Device) -> MemoryWriteGuard<'_> {
+        dev.memory_write_revoke()
     }
 
     /// Resets the function on the user's behalf (an initiated FLR), with `memory_lock` held.
     fn user_reset(&self, a: &Access<'_>) {
-        let mut mem = Self::memory_write_for_disable(a.dev);
+        let _mem = Self::memory_write_revoke(a.dev);
         // Like C, whatever the reset did: the bit reads back as zero either way.
         let _ = a.pdev.try_reset_function();
-        self.sync_memory(a.pdev, &mut mem);
     }
 
     /// Sizes the virtual BARs: keeps only the address bits each BAR implements and sets its
@@ -220,9 +208,9 @@ impl Config {
             );
 
             let mem = if new_mem {
-                dev.memory.write()
+                dev.memory_write()
             } else {
-                Self::memory_write_for_disable(dev)
+                Self::memory_write_revoke(dev)
             };
             // Decode the user believes on but the device has off: the device was reset behind
             // our back (SR-IOV does this), and its BARs need restoring before decode goes on.
@@ -243,7 +231,7 @@ impl Config {
             let mask = COMMAND_MEMORY | COMMAND_IO;
             let cmd = update(self.vget(COMMAND, 2), new_cmd, mask);
             self.vset(COMMAND, 2, cmd);
-            self.sync_memory(pdev, &mut mem);
+            mem.set_cmd_memory(self.cmd_memory());
         }
 
         if intx {
@@ -289,11 +277,9 @@ impl Config {
             2 => PowerState::D2,
             _ => PowerState::D3Hot,
         };
-        // C: `vfio_lock_and_set_power_state`; the state is saved and restored around D3hot.
-        let mut mem = Self::memory_write_for_disable(a.dev);
-        // Like C, the result is not reported: the user reads the state back.
-        let _ = mem.pm.set_power_state(a.pdev, state);
-        self.sync_memory(a.pdev, &mut mem);
+        // C: `vfio_lock_and_set_power_state`.
+        let mut mem = Self::memory_write_revoke(a.dev);
+        self.set_power_state(a.pdev, &mut mem, state);
         Ok(())
     }
 

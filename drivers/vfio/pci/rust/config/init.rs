@@ -56,7 +56,7 @@ impl Config {
     /// Builds the virtual config space of `pdev`, freshly enabled and reset, when a user opens
     /// it (C: `vfio_config_init`). `nointx` hides INTx from the user.
     pub(crate) fn new(pdev: &pci::Device<Bound>, nointx: bool) -> Result<Self> {
-        let size = crate::core::cfg_size(pdev);
+        let size = crate::pci_core::cfg_size(pdev);
         let n = usize::from(size);
         let mut map = KVec::from_elem(CAP_ID_INVALID, n, GFP_KERNEL_ACCOUNT)?;
         for b in map.iter_mut().take(usize::from(STD_HEADER_SIZEOF)) {

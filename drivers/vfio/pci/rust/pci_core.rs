@@ -2,18 +2,32 @@
 
 //! Device lifecycle and ioctls: what `vfio_pci_core.c` does in C.
 //!
-//! Locking, outermost first:
+//! Locks of a device, outermost first (a lock may be taken while holding one above it, never
+//! one below it):
 //!
-//! 1. the VFIO core's device-set lock (held around `open_device` and `close_device`);
-//! 2. [`CoreDevice::open`], the state of an open device (virtual config space, saved state);
-//! 3. [`CoreDevice::memory`], the `memory_lock`: read side for BAR access, write side while
-//!    memory decode is switched off or the device is reset, so that no access reaches a device
-//!    that cannot answer it.
+//! 1. the VFIO core's device-set lock: held around `open_device` and `close_device`, taken for
+//!    hot resets; protects [`CoreDevice::needs_reset`] and the open counts of the set;
+//! 2. [`CoreDevice::open`]: the state of an open device (virtual config space, saved state);
+//! 3. [`CoreDevice::igate`]: the interrupt state (C's `igate`); `VFIO_DEVICE_SET_IRQS` takes it
+//!    without `open`, config writes that touch interrupts take it inside `open`;
+//! 4. [`CoreDevice::ioeventfds`]: dropping an ioeventfd waits for its handler, which takes the
+//!    read side of `memory_lock`, so it is never held with `memory_lock`;
+//! 5. the `memory_lock` ([`crate::memory`]), reached through [`CoreDevice::memory_read`],
+//!    [`CoreDevice::memory_write`] and [`CoreDevice::memory_write_revoke`]: read side for BAR
+//!    access, write side while memory decode or the power state changes or the device is reset;
+//! 6. the error and request eventfds ([`crate::intrs::Triggers`]): a spinlock, so that
+//!    signalling never sleeps; nothing is taken inside it.
+
+#![forbid(unsafe_code)]
 
 use crate::{
     config,
     intrs,
     ioeventfd,
+    memory::{
+        MemoryLock,
+        MemoryWriteGuard, //
+    },
     rdwr,
     reset, //
 };
@@ -22,29 +36,25 @@ use kernel::{
         self,
         Bound, //
     },
-    devres::Devres,
     eventfd::EventFd,
     new_mutex,
     pci::{
         self,
         passthrough::{
-            IoMapping,
             PowerState,
-            SavedState,
-            STD_NUM_BARS, //
+            SavedState, //
         },
     },
     prelude::*,
     sync::{
         aref::ARef,
-        new_rwsem,
+        Arc,
+        atomic::{
+            AtomicFlag,
+            Relaxed, //
+        },
         Mutex,
-        RwSemaphore,
-        WriteGuard, //
-    },
-    transmute::{
-        AsBytes,
-        FromBytes, //
+        ReadGuard, //
     },
     uaccess::{
         UserPtr,
@@ -55,6 +65,11 @@ use kernel::{
     uapi,
     vfio::{
         self,
+        uapi::{
+            minsz,
+            read_prefix,
+            write_prefix, //
+        },
         uapi as ioctl, //
     },
 };
@@ -69,14 +84,17 @@ pub(crate) const fn index_to_offset(index: u32) -> u64 {
     (index as u64) << OFFSET_SHIFT
 }
 
-const PCI_COMMAND: u16 = 0x04;
-const PCI_COMMAND_INTX_DISABLE: u16 = 0x400;
-const PCI_HEADER_TYPE_NORMAL: u8 = 0;
-const PCI_MSIX_FLAGS: u16 = 2;
-const PCI_MSIX_TABLE: u16 = 4;
-const PCI_MSIX_FLAGS_QSIZE: u16 = 0x07ff;
-const PCI_MSIX_TABLE_BIR: u32 = 0x7;
-const PCI_MSIX_TABLE_OFFSET: u32 = 0xffff_fff8;
+// CAST: The `pci_regs.h` constants used here are small, generated as `u32`.
+const PCI_COMMAND: u16 = uapi::PCI_COMMAND as u16;
+const PCI_COMMAND_INTX_DISABLE: u16 = uapi::PCI_COMMAND_INTX_DISABLE as u16;
+const PCI_HEADER_TYPE_NORMAL: u8 = uapi::PCI_HEADER_TYPE_NORMAL as u8;
+const PCI_MSIX_FLAGS: u16 = uapi::PCI_MSIX_FLAGS as u16;
+const PCI_MSIX_TABLE: u16 = uapi::PCI_MSIX_TABLE as u16;
+const PCI_MSIX_FLAGS_QSIZE: u16 = uapi::PCI_MSIX_FLAGS_QSIZE as u16;
+const PCI_MSIX_TABLE_BIR: u32 = uapi::PCI_MSIX_TABLE_BIR;
+const PCI_MSIX_TABLE_OFFSET: u32 = uapi::PCI_MSIX_TABLE_OFFSET;
+const PCI_MSI_FLAGS: u16 = uapi::PCI_MSI_FLAGS as u16;
+const PCI_MSI_FLAGS_QMASK: u16 = uapi::PCI_MSI_FLAGS_QMASK as u16;
 
 /// The size of the function's config space in bytes: 256 or 4096.
 pub(crate) fn cfg_size(pdev: &pci::Device<Bound>) -> u16 {
@@ -113,29 +131,6 @@ pub(crate) struct OpenState {
     pub(crate) msix: Option<MsixTable>,
 }
 
-/// What the `memory_lock` protects.
-pub(crate) struct MemoryState {
-    /// Each standard BAR's mapping, or why there is none: `ENODEV` (not a BAR, or the device is
-    /// closed), `EBUSY` (the region is claimed by someone else), `ENOMEM` (iomap failed). The
-    /// error is reported only when the BAR is used.
-    pub(crate) bars: [Result<Devres<IoMapping>>; STD_NUM_BARS as usize],
-    /// Whether memory decode is enabled in the virtual command register; BAR accesses fail
-    /// with `EIO` while it is not.
-    pub(crate) memory_enabled: bool,
-    /// Whether the user asked for low power (`VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`).
-    ///
-    /// The device stays in D0 (runtime power management is not implemented yet); the state is
-    /// kept so that the uapi answers as the C driver's does.
-    pub(crate) pm_runtime_engaged: bool,
-    /// The eventfd to signal when the device leaves low power on its own.
-    pub(crate) pm_wake: Option<EventFd>,
-    /// Set when a user closed the device without it being reset (no function reset): the next
-    /// time no member of the device set is open, the slot or bus is reset.
-    pub(crate) needs_reset: bool,
-    /// The state kept across D3hot: every power state change goes through it.
-    pub(crate) pm: config::PmRestore,
-}
-
 /// The vfio-pci core's data of one device, embedded in its [`vfio::Device`].
 #[pin_data]
 pub(crate) struct CoreDevice {
@@ -146,20 +141,72 @@ pub(crate) struct CoreDevice {
     /// The state of an open device; `None` while closed.
     #[pin]
     pub(crate) open: Mutex<Option<OpenState>>,
-    /// The `memory_lock`.
-    #[pin]
-    pub(crate) memory: RwSemaphore<MemoryState>,
-    /// Interrupt state (C's `igate`); taken on its own, never with `open` or `memory`.
+    /// The interrupt state (C's `igate`).
     #[pin]
     pub(crate) igate: Mutex<intrs::IrqState>,
-    /// The VF token of an SR-IOV physical function (`VFIO_DEVICE_FEATURE_PCI_VF_TOKEN`), set by
-    /// the PF's user; `None` until set. Taken on its own.
+    /// The error and request eventfds, signalled without sleeping.
+    #[pin]
+    pub(crate) triggers: intrs::Triggers,
+    /// The `memory_lock`, reached through the `memory_*` methods only. Shared with the
+    /// ioeventfds, which must not hold the device itself (a reference cycle).
+    memory: Arc<MemoryLock>,
+    /// Set when a user closed the device without it being reset (no function reset): the next
+    /// time no member of the device set is open, the slot or bus is reset. Read and written
+    /// only with the device set's lock held (the methods take the locked set as proof).
+    needs_reset: AtomicFlag,
+    /// The VF token of an SR-IOV physical function (`VFIO_DEVICE_FEATURE_PCI_VF_TOKEN`, or a
+    /// `vf_token=` given when opening it), set by the PF's user; `None` until set. Taken on its
+    /// own.
     #[pin]
     vf_token: Mutex<Option<[u8; 16]>>,
     /// The ioeventfds of the open device (C's `ioeventfds_lock` and list). Dropping one waits for
-    /// its handlers, which take the read side of `memory`: never drop one with `memory` held.
+    /// its handlers, which take the read side of `memory_lock`: never drop one with it held.
     #[pin]
     pub(crate) ioeventfds: Mutex<KVec<ioeventfd::IoEventFd>>,
+}
+
+impl CoreDevice {
+    /// Takes the read side of `memory_lock`: BAR accesses.
+    pub(crate) fn memory_read(&self) -> ReadGuard<'_, crate::memory::MemoryState> {
+        self.memory.read()
+    }
+
+    /// Takes the write side of `memory_lock`, keeping the user's mappings: for changes that
+    /// leave memory decode on or turn it on.
+    pub(crate) fn memory_write(&self) -> MemoryWriteGuard<'_> {
+        self.memory.write(&self.pdev)
+    }
+
+    /// Returns the `memory_lock` itself, for those that must not hold the device (ioeventfds).
+    pub(crate) fn memory_lock(&self) -> Arc<MemoryLock> {
+        self.memory.clone()
+    }
+
+    /// Takes the write side of `memory_lock` without waiting.
+    pub(crate) fn memory_try_write(&self) -> Option<MemoryWriteGuard<'_>> {
+        self.memory.try_write(&self.pdev)
+    }
+
+    /// Takes the write side of `memory_lock` and revokes the user's BAR mappings: for anything
+    /// that may turn memory decode off, change the power state or reset the device. The
+    /// mappings come back when the guard is dropped, if memory decode is on by then.
+    pub(crate) fn memory_write_revoke(&self) -> MemoryWriteGuard<'_> {
+        self.memory.write_revoke(&self.pdev)
+    }
+
+    /// Returns whether the device was closed without a reset; `set` (its device set, locked)
+    /// proves the caller may look.
+    pub(crate) fn needs_reset(&self, set: &vfio::DeviceSet<'_>) -> bool {
+        let _ = set;
+        // Relaxed: the set's lock orders every access.
+        self.needs_reset.load(Relaxed)
+    }
+
+    /// Sets or clears [`Self::needs_reset`] with the device set's lock held.
+    pub(crate) fn set_needs_reset(&self, set: &vfio::DeviceSet<'_>, v: bool) {
+        let _ = set;
+        self.needs_reset.store(v, Relaxed);
+    }
 }
 
 /// The vfio-pci core, as a VFIO device driver.
@@ -167,6 +214,33 @@ pub(crate) struct VfioPciCore;
 
 /// A VFIO device of the vfio-pci core.
 pub(crate) type Device = vfio::Device<VfioPciCore>;
+
+static OPS: vfio::DeviceOps<VfioPciCore> = vfio::DeviceOps::new();
+
+/// The key of the device set `pdev` belongs to: the devices that must be reset together (those
+/// of its slot if the slot can be reset, else those of its bus; a function on a root bus or a
+/// VF is a set of its own).
+///
+/// The key is the address of the slot, bus or function with its lowest bit set. The VFIO core
+/// keeps one namespace of keys for all drivers, and the C vfio-pci core keys its sets by the
+/// very same slot and bus addresses (unmodified). Were the keys equal, a C variant driver
+/// (mlx5, nvgrace, virtio, ...) loaded beside this module would share a set with Rust devices
+/// and treat them as `struct vfio_pci_core_device` (their `memory_lock`, `needs_reset`): memory
+/// corruption. The addresses are at least 2-aligned, so the odd keys of this driver are never
+/// anyone's plain address, and stay distinct from one another. A mixed slot or bus (a Rust and
+/// a C device behind one reset) then spans two sets, and each driver's hot reset refuses it, as
+/// both require every function the reset reaches to be in their own set.
+fn device_set_key(pdev: &pci::Device<Bound>) -> *const c_void {
+    let base: *const c_void = if pdev.on_root_bus() || pdev.is_virtfn() {
+        let this: &device::Device<Bound> = pdev.as_ref();
+        core::ptr::from_ref(this).cast()
+    } else if let Some(slot) = pdev.slot_id().filter(|_| pdev.can_reset_slot()) {
+        slot
+    } else {
+        pdev.bus_id()
+    };
+    base.wrapping_byte_add(1)
+}
 
 impl VfioPciCore {
     /// Creates the VFIO device for `pdev`, ready to be registered: C's
@@ -182,41 +256,23 @@ impl VfioPciCore {
             return Err(EBUSY);
         }
 
-        // Read before `pdev` names the field below.
-        let pm = config::PmRestore::new(pdev);
+        let memory = Arc::pin_init(MemoryLock::new(config::PmRestore::new(pdev)), GFP_KERNEL)?;
         let data = try_pin_init!(CoreDevice {
             pdev: pdev.into(),
             options,
             open <- new_mutex!(None),
-            memory <- new_rwsem!(MemoryState {
-                bars: core::array::from_fn(|_| Err(ENODEV)),
-                memory_enabled: false,
-                pm_runtime_engaged: false,
-                pm_wake: None,
-                needs_reset: false,
-                pm,
-            }),
+            igate <- new_mutex!(intrs::IrqState::default()),
+            triggers <- intrs::Triggers::new(),
+            memory,
+            needs_reset: AtomicFlag::new(false),
             vf_token <- new_mutex!(None),
             ioeventfds <- new_mutex!(KVec::new()),
-            igate <- new_mutex!(intrs::IrqState::default()),
         });
-        let dev = vfio::Device::<Self>::new(pdev.as_ref(), data)?;
-
-        // The devices that must be reset together: those of the slot, else those of the bus;
-        // a function on a root bus or a VF is a set of its own.
-        let set_id = if pdev.on_root_bus() || pdev.is_virtfn() {
-            let this: *const Device = &*dev;
-            this.cast()
-        } else if let Some(slot) = pdev.slot_id().filter(|_| pdev.can_reset_slot()) {
-            slot
-        } else {
-            pdev.bus_id()
-        };
-        dev.assign_device_set(set_id)?;
+        let dev = vfio::Device::<Self>::new(pdev.as_ref(), device_set_key(pdev), data)?;
 
         // The PCI core leaves the power state unknown after boot or a previous driver; only D0
         // is reachable from there.
-        if let Err(e) = dev.memory.write().pm.set_power_state(pdev, PowerState::D0) {
+        if let Err(e) = dev.memory_write().set_power_state(pdev, PowerState::D0) {
             dev_dbg!(pdev.as_ref(), "cannot enter D0: {:?}\n", e);
         }
         Ok(dev)
@@ -258,12 +314,6 @@ impl VfioPciCore {
                 }
             }
         }
-        {
-            // Lock order: `open` (held by the caller), then `igate`.
-            let mut irqs = dev.igate.lock();
-            irqs.pci_2_3 = pci_2_3;
-            irqs.virq_disabled = false;
-        }
 
         let config = match config::Config::new(pdev, nointx) {
             Ok(c) => c,
@@ -273,10 +323,14 @@ impl VfioPciCore {
                 return Err(e);
             }
         };
+        dev.igate.lock().open(pci_2_3);
 
         let msix = Self::msix_table(pdev);
-        Self::map_bars(dev, pdev);
-        dev.memory.write().memory_enabled = config.memory_enabled(pdev);
+        {
+            let mut mem = dev.memory_write();
+            mem.map_bars(pdev);
+            mem.set_cmd_memory(config.cmd_memory());
+        }
         Ok(OpenState {
             config,
             saved_state,
@@ -312,28 +366,20 @@ impl VfioPciCore {
         })
     }
 
-    /// Requests and maps every BAR; a failure is kept per BAR and reported when it is used.
-    fn map_bars(dev: &Device, pdev: &pci::Device<Bound>) {
-        let mut mem = dev.memory.write();
-        for (i, slot) in (0..STD_NUM_BARS).zip(mem.bars.iter_mut()) {
-            *slot = if pdev.non_mappable_bars() {
-                Err(ENODEV)
-            } else {
-                pdev.map_bar(i, c"vfio").inspect_err(|e| {
-                    if *e != ENODEV {
-                        dev_dbg!(pdev.as_ref(), "BAR {}: cannot map: {:?}\n", i, e);
-                    }
-                })
-            };
-        }
-    }
-
-    /// Disables the device after its last user: C's `vfio_pci_core_disable`.
-    fn disable(dev: &Device, pdev: &pci::Device<Bound>, state: OpenState) {
-        // Back to D0, with the state saved on entering D3hot if the function lost it.
-        let _ = dev.memory.write().pm.set_power_state(pdev, PowerState::D0);
+    /// Disables the device after its last user: C's `vfio_pci_core_disable`, with the device
+    /// set's lock held (`set`).
+    fn disable(
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        set: &vfio::DeviceSet<'_>,
+        state: OpenState,
+    ) {
+        // D0, with the state the function lost in D3hot (C: `vfio_pci_set_power_state`).
+        let _ = dev.memory_write().set_power_state(pdev, PowerState::D0);
         // Stop the device from further DMA.
         pdev.clear_master();
+        // Interrupts first: nothing may fire into the user's eventfds from here on.
+        dev.igate.lock().close(pdev);
 
         let OpenState {
             config,
@@ -344,16 +390,8 @@ impl VfioPciCore {
         drop(config);
         // The ioeventfds write to the BARs: detach them before the BARs go.
         dev.ioeventfds.lock().clear();
-        {
-            let mut mem = dev.memory.write();
-            for bar in mem.bars.iter_mut() {
-                *bar = Err(ENODEV);
-            }
-            mem.memory_enabled = false;
-            mem.pm_runtime_engaged = false;
-            mem.pm_wake = None;
-            mem.needs_reset = true;
-        }
+        dev.memory_write().close();
+        dev.set_needs_reset(set, true);
 
         // Restore the state saved at open, and reset the device in it if we can: resetting
         // with the current state beats nothing, saving and restoring without a reset does not.
@@ -372,20 +410,13 @@ impl VfioPciCore {
 
         // Quiet INTx and MSI during the reset, as `pci_reset_function` does.
         let _ = pdev.user_write_config_u16(PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
-        if reset_works {
-            // Not the "try" reset: it would save and restore around the reset, overwriting the
-            // state just loaded.
-            if pdev.reset_function_trylock().is_ok() {
-                dev.memory.write().needs_reset = false;
-            }
+        // Not the "try" reset: it would save and restore around the reset, overwriting the state
+        // just loaded.
+        if reset_works && pdev.reset_function_trylock().is_ok() {
+            dev.set_needs_reset(set, false);
         }
         pdev.restore_state();
         pdev.disable_device();
-    }
-
-    /// Takes the write side of `memory_lock`: no BAR access can happen until it is dropped.
-    pub(crate) fn memory_write(dev: &Device) -> WriteGuard<'_, MemoryState> {
-        dev.memory.write()
     }
 
     fn open_state<'a>(open: &'a mut Option<OpenState>) -> Result<&'a mut OpenState> {
@@ -393,51 +424,19 @@ impl VfioPciCore {
     }
 }
 
-/// Returns an all-zero uapi struct.
-///
-/// (The uapi crate's `Default` implementations are not exported to modules.)
-pub(crate) fn zeroed<T: FromBytes>() -> T {
-    const ZEROS: [u8; 64] = [0; 64];
-    build_assert!(core::mem::size_of::<T>() <= 64);
-    // PANIC: The size is at most 64 (checked at build time), so the copy cannot fail.
-    T::from_bytes_copy(&ZEROS[..core::mem::size_of::<T>()]).unwrap_or_else(|| unreachable!())
-}
-
-/// Reads the first `minsz` bytes of a uapi struct from userspace; the rest stays zero.
-pub(crate) fn read_prefix<T: FromBytes + AsBytes>(arg: UserPtr, minsz: usize) -> Result<T> {
-    let mut v: T = zeroed();
-    let bytes = v.as_bytes_mut();
-    let n = minsz.min(bytes.len());
-    UserSlice::new(arg, n)
-        .reader()
-        .read_slice(&mut bytes[..n])?;
-    Ok(v)
-}
-
-/// Writes the first `minsz` bytes of a uapi struct back to userspace.
-pub(crate) fn write_prefix<T: AsBytes>(arg: UserPtr, v: &T, minsz: usize) -> Result {
-    let bytes = v.as_bytes();
-    let n = minsz.min(bytes.len());
-    UserSlice::new(arg, n).writer().write_slice(&bytes[..n])
-}
-
-/// `offsetofend(T, field)` for the uapi structs, by the field's name.
-macro_rules! offset_end {
-    ($t:ty, $f:ident) => {{
-        let base = ::core::mem::offset_of!($t, $f);
-        let v: $t = $crate::core::zeroed();
-        base + ::core::mem::size_of_val(&v.$f)
-    }};
-}
-pub(crate) use offset_end;
-
 impl VfioPciCore {
-    fn ioctl_get_info(dev: &Device, arg: UserPtr) -> Result<isize> {
-        let minsz = offset_end!(uapi::vfio_device_info, num_irqs);
+    /// `VFIO_DEVICE_GET_INFO`: C's `vfio_pci_ioctl_get_info`.
+    fn ioctl_get_info(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
+        const INFO_SIZE: usize = core::mem::size_of::<uapi::vfio_device_info>();
+        let minsz = minsz!(uapi::vfio_device_info, num_irqs);
         let mut info: uapi::vfio_device_info = read_prefix(arg, minsz)?;
-        if (info.argsz as usize) < minsz {
+        let argsz = info.argsz as usize;
+        if argsz < minsz {
             return Err(EINVAL);
         }
+        // What is copied back: as much of the struct as the user has room for, so that fields
+        // newer than `num_irqs` (`cap_offset`) are written too.
+        let outsz = argsz.min(INFO_SIZE);
         let reset_works = Self::open_state(&mut dev.open.lock())?.reset_works;
         info.flags = uapi::VFIO_DEVICE_FLAGS_PCI;
         if reset_works {
@@ -445,12 +444,55 @@ impl VfioPciCore {
         }
         info.num_regions = uapi::VFIO_PCI_NUM_REGIONS;
         info.num_irqs = uapi::VFIO_PCI_NUM_IRQS;
-        write_prefix(arg, &info, minsz)?;
+
+        let mut caps = vfio::InfoCapChain::new();
+        Self::atomic_cap(pdev, &mut caps)?;
+        if !caps.is_empty() {
+            info.flags |= uapi::VFIO_DEVICE_FLAGS_CAPS;
+            let total = INFO_SIZE + caps.len();
+            if argsz < total {
+                // Not enough room: say how much is needed, and no chain.
+                info.argsz = total.try_into()?;
+                info.cap_offset = 0;
+            } else {
+                caps.shift(INFO_SIZE);
+                UserSlice::new(arg.wrapping_byte_add(INFO_SIZE), caps.len())
+                    .writer()
+                    .write_slice(caps.as_bytes())?;
+                // CAST: The size of a small uapi struct.
+                info.cap_offset = INFO_SIZE as u32;
+            }
+        }
+        write_prefix(arg, &info, outsz)?;
         Ok(0)
     }
 
+    /// Adds the `VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP` capability if the function can complete
+    /// atomic operations routed to it from the root port (C: `vfio_pci_info_atomic_cap`).
+    fn atomic_cap(pdev: &pci::Device<Bound>, caps: &mut vfio::InfoCapChain) -> Result {
+        let atomic = pdev.atomic_ops_to_root();
+        let mut flags = 0u32;
+        if atomic.comp32 {
+            flags |= uapi::VFIO_PCI_ATOMIC_COMP32;
+        }
+        if atomic.comp64 {
+            flags |= uapi::VFIO_PCI_ATOMIC_COMP64;
+        }
+        if atomic.comp128 {
+            flags |= uapi::VFIO_PCI_ATOMIC_COMP128;
+        }
+        if flags == 0 {
+            return Ok(());
+        }
+        // `struct vfio_device_info_cap_pci_atomic_comp` after its header: flags, reserved.
+        let mut body = [0u8; 8];
+        body[..4].copy_from_slice(&flags.to_ne_bytes());
+        // CAST: A small uapi constant.
+        caps.add(uapi::VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP as u16, 1, &body)
+    }
+
     fn ioctl_get_irq_info(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
-        let minsz = offset_end!(uapi::vfio_irq_info, count);
+        let minsz = minsz!(uapi::vfio_irq_info, count);
         let mut info: uapi::vfio_irq_info = read_prefix(arg, minsz)?;
         if (info.argsz as usize) < minsz || info.index >= uapi::VFIO_PCI_NUM_IRQS {
             return Err(EINVAL);
@@ -468,9 +510,6 @@ impl VfioPciCore {
 
     /// How many interrupts of type `index` the device has: C's `vfio_pci_get_irq_count`.
     fn irq_count(dev: &Device, pdev: &pci::Device<Bound>, index: u32) -> Result<u32> {
-        const PCI_MSI_FLAGS: u16 = 2;
-        const PCI_MSI_FLAGS_QMASK: u16 = 0x000e;
-        const PCI_MSIX_FLAGS_QSIZE: u16 = 0x07ff;
         Ok(match index {
             // The virtual pin: zero when INTx is hidden from the user.
             uapi::VFIO_PCI_INTX_IRQ_INDEX => {
@@ -499,7 +538,7 @@ impl VfioPciCore {
     }
 
     fn ioctl_set_irqs(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
-        let minsz = offset_end!(uapi::vfio_irq_set, count);
+        let minsz = minsz!(uapi::vfio_irq_set, count);
         let mut hdr: uapi::vfio_irq_set = read_prefix(arg, minsz)?;
         let max = Self::irq_count(dev, pdev, hdr.index)?;
         let size = vfio::uapi::irq_set_validate(&mut hdr, max, uapi::VFIO_PCI_NUM_IRQS)?;
@@ -510,22 +549,18 @@ impl VfioPciCore {
                 .reader()
                 .read_slice(&mut data)?;
         }
+        // `igate` alone (then `memory_lock` inside, when vectors are set up): never `open`.
         let mut irqs = dev.igate.lock();
         intrs::set_irqs(
-            pdev, &mut irqs, hdr.flags, hdr.index, hdr.start, hdr.count, &data,
+            dev, pdev, &mut irqs, hdr.flags, hdr.index, hdr.start, hdr.count, &data,
         )?;
         Ok(0)
     }
 
-    /// `VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`: C's `vfio_pci_runtime_pm_entry`.
+    /// `VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`: C's `vfio_pci_runtime_pm_entry`, through the
+    /// revoke path: the user's mappings stay revoked until low power is left.
     fn pm_entry(dev: &Device, wake: Option<EventFd>) -> Result {
-        let mut mem = dev.memory.write();
-        if mem.pm_runtime_engaged {
-            return Err(EINVAL);
-        }
-        mem.pm_runtime_engaged = true;
-        mem.pm_wake = wake;
-        Ok(())
+        dev.memory_write_revoke().pm_entry(wake)
     }
 
     fn feature(
@@ -548,24 +583,24 @@ impl VfioPciCore {
                 Self::pm_entry(dev, None)?;
             }
             uapi::VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP => {
-                if check_feature(flags, argsz, SET, 4)? == FeatureCheck::Probed {
+                // The whole `struct vfio_device_low_power_entry_with_wakeup`, reserved field
+                // included, as C asks.
+                let size = core::mem::size_of::<uapi::vfio_device_low_power_entry_with_wakeup>();
+                if check_feature(flags, argsz, SET, size)? == FeatureCheck::Probed {
                     return Ok(0);
                 }
-                let mut fd = [0u8; 4];
-                UserSlice::new(arg, 4).reader().read_slice(&mut fd)?;
-                let fd = i32::from_ne_bytes(fd);
-                if fd < 0 {
+                let entry: uapi::vfio_device_low_power_entry_with_wakeup = read_prefix(arg, size)?;
+                if entry.wakeup_eventfd < 0 {
                     return Err(EINVAL);
                 }
-                Self::pm_entry(dev, Some(EventFd::from_fd(fd)?))?;
+                Self::pm_entry(dev, Some(EventFd::from_fd(entry.wakeup_eventfd)?))?;
             }
             uapi::VFIO_DEVICE_FEATURE_LOW_POWER_EXIT => {
                 if check_feature(flags, argsz, SET, 0)? == FeatureCheck::Probed {
                     return Ok(0);
                 }
-                let mut mem = dev.memory.write();
-                mem.pm_runtime_engaged = false;
-                mem.pm_wake = None;
+                // The mappings come back as the guard goes, if memory decode is on.
+                dev.memory_write().pm_exit();
             }
             uapi::VFIO_DEVICE_FEATURE_PCI_VF_TOKEN => {
                 // Only physical functions have a VF token.
@@ -587,7 +622,7 @@ impl VfioPciCore {
     }
 
     fn ioctl_ioeventfd(dev: &Device, pdev: &pci::Device<Bound>, arg: UserPtr) -> Result<isize> {
-        let minsz = offset_end!(uapi::vfio_device_ioeventfd, fd);
+        let minsz = minsz!(uapi::vfio_device_ioeventfd, fd);
         let e: uapi::vfio_device_ioeventfd = read_prefix(arg, minsz)?;
         if (e.argsz as usize) < minsz {
             return Err(EINVAL);
@@ -605,24 +640,119 @@ impl VfioPciCore {
         Ok(0)
     }
 
+    /// `VFIO_DEVICE_RESET`: a function reset, through the revoke path.
     fn ioctl_reset(dev: &Device, pdev: &pci::Device<Bound>) -> Result<isize> {
-        let reset_works = Self::open_state(&mut dev.open.lock())?.reset_works;
-        if !reset_works {
+        let mut open = dev.open.lock();
+        let state = Self::open_state(&mut open)?;
+        if !state.reset_works {
             return Err(EINVAL);
         }
-        // Order: take the lock (no BAR access from now on), enter D0 (a reset from D3 would lose
-        // the config space of NoSoftRst- devices), reset, let accesses in again.
-        let mut mem = Self::memory_write(dev);
-        let _ = mem.pm.set_power_state(pdev, PowerState::D0);
+        // Order, and why:
+        // 1. the write side of `memory_lock`: no BAR access from here on;
+        // 2. D0, restoring what the device lost in D3hot: a reset from D3 would lose the config
+        //    space of NoSoftRst- devices, and DMA must see the device as the user left it
+        //    before the mappings go (D0 before revocation);
+        // 3. revoke and zap the user's mappings;
+        // 4. reset (which saves and restores the config space around it);
+        // 5. unrevoke as the guard goes, if memory decode is on.
+        let mut mem = dev.memory_write();
+        state.config.set_power_state(pdev, &mut mem, PowerState::D0);
+        mem.zap_revoke_bars();
         pdev.try_reset_function()?;
         Ok(0)
     }
+
+    /// Parses what follows a device name in `VFIO_GROUP_GET_DEVICE_FD`: spaces, and at most
+    /// one `vf_token=<uuid>`. `Ok(None)` if no token, `EINVAL` for anything else.
+    fn parse_name_options(mut rest: &[u8]) -> Result<Option<[u8; 16]>> {
+        const VF_TOKEN: &[u8] = b"vf_token=";
+        const UUID_LEN: usize = 36;
+        let mut token = None;
+        while let Some((&c, tail)) = rest.split_first() {
+            if c == b' ' {
+                rest = tail;
+                continue;
+            }
+            match rest.strip_prefix(VF_TOKEN) {
+                Some(uuid) if token.is_none() => {
+                    let text = uuid.get(..UUID_LEN).ok_or(EINVAL)?;
+                    token = Some(parse_uuid(text)?);
+                    rest = &uuid[UUID_LEN..];
+                }
+                // An unknown option, or a second token.
+                _ => return Err(EINVAL),
+            }
+        }
+        Ok(token)
+    }
+
+    /// Checks a VF token given (or not) when the device is opened: C's
+    /// `vfio_pci_core_match_token_uuid`, for a driver without SR-IOV support yet.
+    fn check_vf_token(dev: &Device, pdev: &pci::Device<Bound>, token: Option<&[u8; 16]>) -> Result {
+        if pdev.is_virtfn() {
+            // A VF's PF is never this driver's with VFs (it does not enable SR-IOV yet): no
+            // token is needed, and none may be given.
+            if token.is_some() {
+                dev_info!(
+                    pdev.as_ref(),
+                    "VF token incorrectly provided, PF not bound to vfio-pci\n"
+                );
+                return Err(EINVAL);
+            }
+        } else if pdev.is_physfn() {
+            // No VF is in use (none exist): a token given sets it.
+            if let Some(t) = token {
+                *dev.vf_token.lock() = Some(*t);
+            }
+        } else if token.is_some() {
+            dev_info!(
+                pdev.as_ref(),
+                "VF token incorrectly provided, not a PF or VF\n"
+            );
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+}
+
+/// Parses a UUID in its 36-character text form (`uuid_parse`): hex digits, with hyphens at 8,
+/// 13, 18 and 23; the bytes in text order.
+fn parse_uuid(text: &[u8]) -> Result<[u8; 16]> {
+    fn hex(c: u8) -> Result<u8> {
+        match c {
+            b'0'..=b'9' => Ok(c - b'0'),
+            b'a'..=b'f' => Ok(c - b'a' + 10),
+            b'A'..=b'F' => Ok(c - b'A' + 10),
+            _ => Err(EINVAL),
+        }
+    }
+    if text.len() != 36 {
+        return Err(EINVAL);
+    }
+    let mut out = [0u8; 16];
+    let mut digits = text
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !matches!(i, 8 | 13 | 18 | 23))
+        .map(|(_, &c)| c);
+    for &i in &[8usize, 13, 18, 23] {
+        if text[i] != b'-' {
+            return Err(EINVAL);
+        }
+    }
+    for b in out.iter_mut() {
+        let hi = hex(digits.next().ok_or(EINVAL)?)?;
+        let lo = hex(digits.next().ok_or(EINVAL)?)?;
+        *b = (hi << 4) | lo;
+    }
+    Ok(out)
 }
 
 #[vtable]
 impl vfio::Driver for VfioPciCore {
     type Data = CoreDevice;
     const NAME: &'static CStr = c"vfio-pci";
+    const OPS: &'static vfio::DeviceOps<Self> = &OPS;
 
     fn open_device(
         dev: &Device,
@@ -644,10 +774,10 @@ impl vfio::Driver for VfioPciCore {
         };
         let state = dev.open.lock().take();
         if let Some(state) = state {
-            Self::disable(dev, pdev, state);
+            Self::disable(dev, pdev, set, state);
         }
         reset::try_reset_closed_set(pdev, set);
-        dev.igate.lock().release();
+        dev.triggers.release();
     }
 
     fn read(
@@ -678,7 +808,7 @@ impl vfio::Driver for VfioPciCore {
     ) -> Result<isize> {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
         match cmd {
-            ioctl::DEVICE_GET_INFO => Self::ioctl_get_info(dev, arg),
+            ioctl::DEVICE_GET_INFO => Self::ioctl_get_info(dev, pdev, arg),
             ioctl::DEVICE_GET_IRQ_INFO => Self::ioctl_get_irq_info(dev, pdev, arg),
             ioctl::DEVICE_SET_IRQS => Self::ioctl_set_irqs(dev, pdev, arg),
             ioctl::DEVICE_RESET => Self::ioctl_reset(dev, pdev),
@@ -714,5 +844,29 @@ impl vfio::Driver for VfioPciCore {
     ) -> Result {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
         rdwr::region_info(dev, pdev, info, caps)
+    }
+
+    fn matches(dev: &Device, parent: &device::Device<Bound>, name: &CStr) -> Result<bool> {
+        let pdev: &pci::Device<Bound> = parent.try_into()?;
+        let own = parent.name().to_bytes();
+        let Some(rest) = name.to_bytes().strip_prefix(own) else {
+            return Ok(false);
+        };
+        // Anything but a space right after the name is another device's name.
+        if rest.first().is_some_and(|&c| c != b' ') {
+            return Ok(false);
+        }
+        let token = Self::parse_name_options(rest)?;
+        Self::check_vf_token(dev, pdev, token.as_ref())?;
+        Ok(true)
+    }
+
+    fn match_token(
+        dev: &Device,
+        parent: &device::Device<Bound>,
+        token: Option<&[u8; 16]>,
+    ) -> Result {
+        let pdev: &pci::Device<Bound> = parent.try_into()?;
+        Self::check_vf_token(dev, pdev, token)
     }
 }

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `memory_lock`: who may touch the device's memory space, and when.
+//!
+//! BAR accesses on the user's behalf (read/write, ioeventfds and, with the
+//! DMABUF-backed mmap, faults) take the read side and check that memory
+//! decode is on. Everything that may make BAR accesses fail or reach a device
+//! that cannot answer them — memory decode off, a power state change, a
+//! reset — takes the write side, and from there the one revoke path:
+//! [`MemoryWriteGuard::zap_revoke_bars`] takes the user's BAR mappings away
+//! (revoking the DMABUFs that back them, once they exist), and
+//! [`MemoryWriteGuard::unrevoke_bars`] gives them back, which dropping a
+//! revoking guard does by itself when memory decode is on again.
+//!
+//! The state is private to this module: the rest of the driver reaches it
+//! only through the guards, so the lock cannot be taken in a way this module
+//! does not know of.
+//!
+//! Lock order (see [`crate::pci_core`]): the device's `open` mutex, then
+//! `igate`, then this lock. Never copy to or from userspace with it held: a
+//! fault on a BAR mapping takes the read side.
+
+#![forbid(unsafe_code)]
+
+use crate::config::PmRestore;
+use kernel::{
+    device::Bound,
+    devres::Devres,
+    eventfd::EventFd,
+    pci::{
+        self,
+        passthrough::{
+            IoMapping,
+            PowerState,
+            STD_NUM_BARS, //
+        },
+    },
+    prelude::*,
+    sync::{
+        new_rwsem,
+        ReadGuard,
+        RwSemaphore,
+        WriteGuard, //
+    },
+};
+
+/// What the `memory_lock` protects.
+pub(crate) struct MemoryState {
+    /// Each standard BAR's mapping, or why there is none: `ENODEV` (not a BAR, or the device is
+    /// closed), `EBUSY` (the region is claimed by someone else), `ENOMEM` (iomap failed). The
+    /// error is reported only when the BAR is used.
+    bars: [Result<Devres<IoMapping>>; STD_NUM_BARS as usize],
+    /// The memory enable bit of the user's (virtual) command register, or `true` for functions
+    /// without one; with the power state, it decides whether memory decode is on.
+    cmd_memory: bool,
+    /// Whether the user's BAR mappings are revoked (between `zap_revoke_bars` and
+    /// `unrevoke_bars`).
+    revoked: bool,
+    /// Whether the user asked for low power (`VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`); the
+    /// mappings stay revoked until the user leaves it.
+    pm_runtime_engaged: bool,
+    /// The eventfd to signal when the device leaves low power on its own.
+    pm_wake: Option<EventFd>,
+    /// The function's state kept across D3hot; every power state change goes through it.
+    pm: PmRestore,
+}
+
+impl MemoryState {
+    /// Returns whether memory decode is on as the user sees it (C: `__vfio_pci_memory_enabled`):
+    /// the device is not in D3 and its virtual command register enables memory.
+    ///
+    /// Computed from the live power state each time, so that a reset or a power transition that
+    /// brings the device back to D0 is seen without anyone having to say so.
+    pub(crate) fn memory_enabled(&self, pdev: &pci::Device) -> bool {
+        pdev.current_power_state() < PowerState::D3Hot as i32 && self.cmd_memory
+    }
+
+    /// Returns the mapping of `bar`, or why there is none (reported only now that the BAR is
+    /// used).
+    pub(crate) fn bar<'a>(&'a self, pdev: &'a pci::Device<Bound>, bar: u32) -> Result<&'a IoMapping> {
+        match usize::try_from(bar).ok().and_then(|i| self.bars.get(i)) {
+            Some(Ok(m)) => m.access(pdev.as_ref()),
+            Some(Err(e)) => Err(*e),
+            None => Err(EINVAL),
+        }
+    }
+
+    /// Returns the mapping of `bar` if it exists and the device is still bound, for callers
+    /// that have no bound device at hand (an ioeventfd's handler).
+    pub(crate) fn try_bar(&self, bar: u32) -> Option<impl core::ops::Deref<Target = IoMapping> + '_> {
+        match usize::try_from(bar).ok().and_then(|i| self.bars.get(i)) {
+            Some(Ok(m)) => m.try_access(),
+            _ => None,
+        }
+    }
+
+    /// Returns why `bar` has no mapping, if it has none.
+    pub(crate) fn bar_error(&self, bar: u32) -> Option<Error> {
+        match usize::try_from(bar).ok().and_then(|i| self.bars.get(i)) {
+            Some(Err(e)) => Some(*e),
+            Some(Ok(_)) => None,
+            None => Some(EINVAL),
+        }
+    }
+}
+
+/// The `memory_lock` of a device, around the [`MemoryState`] it protects.
+#[pin_data]
+pub(crate) struct MemoryLock {
+    #[pin]
+    sem: RwSemaphore<MemoryState>,
+}
+
+impl MemoryLock {
+    /// A lock for a closed device: no BAR mapped, memory decode off; `pm` as probed.
+    pub(crate) fn new(pm: PmRestore) -> impl PinInit<Self> {
+        pin_init!(Self {
+            sem <- new_rwsem!(MemoryState {
+                bars: core::array::from_fn(|_| Err(ENODEV)),
+                cmd_memory: false,
+                revoked: false,
+                pm_runtime_engaged: false,
+                pm_wake: None,
+                pm,
+            }),
+        })
+    }
+
+    /// Takes the read side: BAR accesses may go on until the guard is dropped.
+    pub(crate) fn read(&self) -> ReadGuard<'_, MemoryState> {
+        self.sem.read()
+    }
+
+    /// Takes the read side if that needs no waiting.
+    pub(crate) fn try_read(&self) -> Option<ReadGuard<'_, MemoryState>> {
+        self.sem.try_read()
+    }
+
+    /// Takes the write side, keeping the user's mappings: for changes that leave memory decode
+    /// on or turn it on.
+    pub(crate) fn write<'a>(&'a self, pdev: &'a pci::Device) -> MemoryWriteGuard<'a> {
+        MemoryWriteGuard {
+            guard: self.sem.write(),
+            pdev,
+        }
+    }
+
+    /// Takes the write side without waiting (a hot reset locks several devices: waiting for one
+    /// while holding another could deadlock).
+    pub(crate) fn try_write<'a>(&'a self, pdev: &'a pci::Device) -> Option<MemoryWriteGuard<'a>> {
+        Some(MemoryWriteGuard {
+            guard: self.sem.try_write()?,
+            pdev,
+        })
+    }
+
+    /// Takes the write side and revokes the user's mappings (C:
+    /// `vfio_pci_zap_and_down_write_memory_lock`): for anything that may turn memory decode off.
+    /// Dropping the guard gives the mappings back if memory decode is on by then.
+    pub(crate) fn write_revoke<'a>(&'a self, pdev: &'a pci::Device) -> MemoryWriteGuard<'a> {
+        let mut guard = self.write(pdev);
+        guard.zap_revoke_bars();
+        guard
+    }
+}
+
+/// The write side of a device's `memory_lock`: proof that no BAR access is in flight.
+///
+/// Tied to its device (`pdev`), so it can only act on the state it locks. When dropped, mappings
+/// revoked under it are given back if memory decode is on and the user is not in low power.
+pub(crate) struct MemoryWriteGuard<'a> {
+    guard: WriteGuard<'a, MemoryState>,
+    pdev: &'a pci::Device,
+}
+
+impl MemoryWriteGuard<'_> {
+    /// Returns whether memory decode is on, as [`MemoryState::memory_enabled`].
+    pub(crate) fn memory_enabled(&self) -> bool {
+        self.guard.memory_enabled(self.pdev)
+    }
+
+    /// Sets the mirror of the virtual command register's memory enable bit.
+    pub(crate) fn set_cmd_memory(&mut self, on: bool) {
+        self.guard.cmd_memory = on || self.pdev.no_command_memory();
+    }
+
+    /// Moves the function to `state`, saving its state on the way into D3hot and restoring it
+    /// on the way back to D0 if it loses it (C: `vfio_pci_set_power_state`, see [`PmRestore`]).
+    ///
+    /// `pdev` is the function this guard locks. Every power state change of an opened or
+    /// probed function goes through here: the PM control register's write handler
+    /// ([`crate::config::Config::set_power_state`]), and D0 before a function or hot reset and
+    /// at close.
+    pub(crate) fn set_power_state(
+        &mut self,
+        pdev: &pci::Device<Bound>,
+        state: PowerState,
+    ) -> Result {
+        self.guard.pm.set_power_state(pdev, state)
+    }
+
+    /// Takes every user mapping of the device's BARs away: revokes the DMABUFs behind them
+    /// (mmap-made and exported) and zaps their page table entries, so that the next access
+    /// faults and waits for, or is refused by, the state this guard leaves behind.
+    ///
+    /// Needs the write side: a fault in progress holds the read side, so none can install a
+    /// mapping of the old state after this returns.
+    pub(crate) fn zap_revoke_bars(&mut self) {
+        // TODO[DMABUF]: revoke and zap each DMABUF of the device, and the device file's own
+        // mappings when `zap_bars_on_revoke` is set, once BAR mmap exists.
+        self.guard.revoked = true;
+    }
+
+    /// Gives the user's mappings back (the DMABUFs fault in again). Only with memory decode on.
+    pub(crate) fn unrevoke_bars(&mut self) {
+        if self.memory_enabled() {
+            self.guard.revoked = false;
+        }
+    }
+
+    /// Maps every BAR for an opened device; a failure is kept per BAR and reported when that
+    /// BAR is used.
+    pub(crate) fn map_bars(&mut self, pdev: &pci::Device<Bound>) {
+        for (i, slot) in (0..STD_NUM_BARS).zip(self.guard.bars.iter_mut()) {
+            *slot = if pdev.non_mappable_bars() {
+                Err(ENODEV)
+            } else {
+                pdev.map_bar(i, c"vfio").inspect_err(|e| {
+                    if *e != ENODEV {
+                        dev_dbg!(pdev.as_ref(), "BAR {}: cannot map: {:?}\n", i, e);
+                    }
+                })
+            };
+        }
+    }
+
+    /// Forgets everything of the open device: unmaps the BARs, turns memory decode off for the
+    /// user, leaves low power.
+    pub(crate) fn close(&mut self) {
+        self.zap_revoke_bars();
+        for bar in self.guard.bars.iter_mut() {
+            *bar = Err(ENODEV);
+        }
+        self.guard.cmd_memory = false;
+        self.guard.pm_runtime_engaged = false;
+        self.guard.pm_wake = None;
+    }
+
+    /// Enters low power on the user's request: the mappings stay revoked until
+    /// [`Self::pm_exit`]. `EINVAL` if already there.
+    pub(crate) fn pm_entry(&mut self, wake: Option<EventFd>) -> Result {
+        if self.guard.pm_runtime_engaged {
+            return Err(EINVAL);
+        }
+        self.zap_revoke_bars();
+        self.guard.pm_runtime_engaged = true;
+        self.guard.pm_wake = wake;
+        Ok(())
+    }
+
+    /// Leaves low power; the mappings come back when the guard is dropped.
+    pub(crate) fn pm_exit(&mut self) {
+        self.guard.pm_runtime_engaged = false;
+        self.guard.pm_wake = None;
+    }
+}
+
+impl core::ops::Deref for MemoryWriteGuard<'_> {
+    type Target = MemoryState;
+
+    fn deref(&self) -> &MemoryState {
+        &self.guard
+    }
+}
+
+impl Drop for MemoryWriteGuard<'_> {
+    fn drop(&mut self) {
+        if self.guard.revoked && !self.guard.pm_runtime_engaged {
+            self.unrevoke_bars();
+        }
+    }
+}
