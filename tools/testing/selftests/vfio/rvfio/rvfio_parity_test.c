@@ -397,7 +397,7 @@ TEST_F(parity, ioeventfd_unaligned)
 	close(efd);
 }
 
-/* Signals efd and waits up to a second for the BAR to read back @want. */
+/* Signals efd and waits up to 3 s for the BAR to read back @want. */
 static bool fire_and_wait(int fd, int efd, int bar, uint64_t off, const void *want,
 			  size_t len)
 {
@@ -407,7 +407,7 @@ static bool fire_and_wait(int fd, int efd, int bar, uint64_t off, const void *wa
 
 	if (write(efd, &one, sizeof(one)) != sizeof(one))
 		return false;
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 300; i++) {
 		if (pread(fd, got, len, region_off(bar) + off) == (ssize_t)len &&
 		    !memcmp(got, want, len))
 			return true;
