@@ -240,15 +240,19 @@ static int compare(struct __test_metadata *_metadata, const char *what,
 
 /*
  * Makes the state worth saving differ from what the device had at open:
- * bus master on (vfio-pci turns it off at open) and another cache line
- * size, both of which reach the device.
+ * bus master on (vfio-pci turns it off at open), I/O decode and SERR# off
+ * (on at open on igb), and another cache line size, all of which reach the
+ * device.  A restore of any other saved state (the one taken at open, say)
+ * then shows.
  */
 #define DIRTY_STATE() do {						\
 	uint16_t __cmd = RD(PCI_COMMAND, 2);				\
 	uint8_t __cls = RD(PCI_CACHE_LINE_SIZE, 1);			\
 									\
-	WR(PCI_COMMAND, 2, __cmd | PCI_COMMAND_MASTER);			\
-	ASSERT_TRUE(HW(PCI_COMMAND, 2) & PCI_COMMAND_MASTER);		\
+	__cmd = (__cmd | PCI_COMMAND_MASTER) &				\
+		~(PCI_COMMAND_IO | PCI_COMMAND_SERR);			\
+	WR(PCI_COMMAND, 2, __cmd);					\
+	ASSERT_EQ(__cmd, HW(PCI_COMMAND, 2));				\
 	WR(PCI_CACHE_LINE_SIZE, 1, __cls == 0x10 ? 0x08 : 0x10);	\
 	ASSERT_EQ(__cls == 0x10 ? 0x08 : 0x10, HW(PCI_CACHE_LINE_SIZE, 1)); \
 } while (0)
