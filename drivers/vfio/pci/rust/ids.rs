@@ -115,3 +115,40 @@ pub(crate) fn fill<T: vfio::pci::Driver + 'static>(
         }
     }
 }
+
+/// KUnit tests of the `ids` parser: C's `sscanf("%x:%x:%x:%x:%x:%x")` field by field.
+#[cfg(CONFIG_VFIO_PCI_RUST_KUNIT_TEST)]
+#[kernel::macros::kunit_tests(vfio_pci_rust_ids)]
+mod kunit {
+    use super::parse_entry;
+
+    #[test]
+    fn two_fields() {
+        assert_eq!(parse_entry(b"1234:11e8"), ([0x1234, 0x11e8, 0, 0, 0, 0], 2));
+    }
+
+    #[test]
+    fn six_fields() {
+        let (f, n) = parse_entry(b"8086:10C9:1af4:1100:20000:ffff00");
+        assert_eq!(n, 6);
+        assert_eq!(f, [0x8086, 0x10c9, 0x1af4, 0x1100, 0x20000, 0xffff00]);
+    }
+
+    #[test]
+    fn stops_at_the_first_bad_field() {
+        assert_eq!(parse_entry(b"zzzz").1, 0);
+        assert_eq!(parse_entry(b"1234").1, 1);
+        assert_eq!(parse_entry(b"1234:").1, 1);
+        assert_eq!(parse_entry(b"1234:11e8:").1, 2);
+        assert_eq!(parse_entry(b"1234:11e8zz:1").1, 2);
+        assert_eq!(parse_entry(b"1234;11e8").1, 1);
+        assert_eq!(parse_entry(b"1:2:3:4:5:6:7").1, 6);
+    }
+
+    #[test]
+    fn prefixes_and_spaces() {
+        assert_eq!(parse_entry(b"0x1234: 0X11e8").0[..2], [0x1234, 0x11e8]);
+        assert_eq!(parse_entry(b"0x:1").1, 1);
+        assert_eq!(parse_entry(b"0x:1").0[0], 0);
+    }
+}
