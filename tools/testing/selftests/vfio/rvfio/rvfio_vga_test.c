@@ -5,7 +5,8 @@
  * A VGA-class device offers the legacy VGA ranges as region 8: memory
  * 0xa0000-0xbffff and I/O ports 0x3b0-0x3bb and 0x3c0-0x3df, at their own
  * addresses as offsets, everything else in the region invalid; other
- * devices have no such region.  The ROM region reads as the ROM the PCI
+ * devices have no such region, nor has any device when vfio-pci is loaded
+ * with disable_vga=1 (RVFIO_VGA_DISABLED=1 in the environment).  The ROM region reads as the ROM the PCI
  * core shows in sysfs (for the boot VGA device, the BIOS's shadow copy),
  * all ones past the image.  Expected values: the C vfio-pci.
  */
@@ -48,6 +49,9 @@ FIXTURE_SETUP(vga)
 	self->fd = self->device->fd;
 	ASSERT_LT(0, sysfs_config_read(device_bdf, cfg, sizeof(cfg)));
 	self->is_vga = cfg[PCI_CLASS_DEVICE + 1] == 0x03 && cfg[PCI_CLASS_DEVICE] == 0x00;
+	/* Loaded with disable_vga=1: no device has the region. */
+	if (getenv("RVFIO_VGA_DISABLED"))
+		self->is_vga = false;
 	self->vga = region_off(VFIO_PCI_VGA_REGION_INDEX);
 }
 
