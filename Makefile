@@ -22,8 +22,8 @@ SELFTESTS := $(B)/selftests
 CHECK_RUNS := \
 	c-upstream:c:upstream \
 	rust-upstream:rust:upstream \
-	c-rvfio:c:rvfio \
-	rust-rvfio:rust:rvfio \
+	c-rvfio:c:rvfio+ids \
+	rust-rvfio:rust:rvfio+ids \
 	rust-bind:rust:rust-bind \
 	doctests:rust:doctests
 

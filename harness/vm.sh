@@ -8,6 +8,8 @@
 # MMIO BAR, INTx/MSI) and ivshmem-plain (a 1 GiB 64-bit prefetchable BAR);
 # plus two more edu functions behind a PCIe-to-PCI bridge, which share one
 # IOMMU group and one bus reset (the hot reset tests).
+# QEMU's standard VGA (1234:1111), the only display, is the boot VGA device:
+# legacy VGA ranges and a shadowed ROM (the VGA region and ROM tests).
 # The kernel console goes to build/logs/NAME.console.log, the tests' output
 # (second serial port) to build/logs/NAME.tests.log; results.py turns the
 # latter into build/results/NAME.tsv and checks the former for splats.
@@ -84,6 +86,7 @@ qemu_args=(
 	-device edu,bus=pbr,addr=2.0
 	-object memory-backend-memfd,id=ivshm,size=1G,share=on
 	-device ivshmem-plain,memdev=ivshm
+	-device VGA
 	-kernel "$b/obj/arch/x86/boot/bzImage"
 	-initrd "$b/initramfs.cpio.gz"
 	-append "$(set -f; echo $append)"

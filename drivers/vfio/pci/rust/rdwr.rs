@@ -46,6 +46,7 @@ enum Target {
     Config,
     Bar(u32),
     Rom,
+    Vga,
 }
 
 fn target(offset: i64) -> Result<(Target, u64)> {
@@ -56,6 +57,7 @@ fn target(offset: i64) -> Result<(Target, u64)> {
     let t = match index {
         uapi::VFIO_PCI_CONFIG_REGION_INDEX => Target::Config,
         uapi::VFIO_PCI_ROM_REGION_INDEX => Target::Rom,
+        uapi::VFIO_PCI_VGA_REGION_INDEX => Target::Vga,
         i if i < STD_NUM_BARS => Target::Bar(i),
         _ => return Err(EINVAL),
     };
@@ -146,6 +148,7 @@ fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -
         Target::Bar(bar) => bar_rw(dev, pdev, buf, bar, pos)?,
         Target::Rom if buf.is_write() => return Err(EINVAL),
         Target::Rom => rom_read(dev, pdev, buf, pos)?,
+        Target::Vga => crate::vga::rw(pdev, buf, pos)?,
     };
     // CAST: `done` is at most the length of a `read()`/`write()`, which fits in `ssize_t`.
     *offset += done as i64;
@@ -343,7 +346,7 @@ fn bar_rw(
 
 fn rom_read(dev: &Device, pdev: &pci::Device<Bound>, mut buf: UserBuf, pos: u64) -> Result<usize> {
     if pdev.resource_start(ROM_RESOURCE)? == 0 {
-        return Err(EINVAL);
+        return crate::rom::read(dev, pdev, buf, pos);
     }
     let end = pdev.resource_len(ROM_RESOURCE)?;
     if pos >= end {
@@ -410,10 +413,12 @@ pub(crate) fn region_info(
                 if cmd & 0x2 == 0 {
                     let _ = pdev.user_write_config_u16(0x04, cmd);
                 }
+            } else {
+                crate::rom::region_info(pdev, info);
             }
         }
-        // VGA is not offered (CONFIG_VFIO_PCI_VGA has no Rust counterpart yet), and there are no
-        // device-specific regions: the C driver's answer for a missing region.
+        uapi::VFIO_PCI_VGA_REGION_INDEX => crate::vga::region_info(pdev, info)?,
+        // There are no device-specific regions: the C driver's answer for a missing region.
         _ => return Err(EINVAL),
     }
     Ok(())

@@ -30,12 +30,15 @@ use kernel::{
 };
 
 mod config;
+mod ids;
 mod intrs;
 mod ioeventfd;
 mod memory;
 mod pci_core;
 mod rdwr;
 mod reset;
+mod rom;
+mod vga;
 
 module! {
     type: VfioPciModule,
@@ -44,6 +47,10 @@ module! {
     description: "VFIO PCI - User Level meta-driver (Rust)",
     license: "GPL v2",
     params: {
+        ids: string {
+            default: c"",
+            description: "Initial PCI IDs to add to the vfio driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified",
+        },
         nointxmask: bool {
             default: false,
             description: "Disable support for PCI 2.3 style INTx masking.  If this resolves problems for specific devices, report lspci -vvvxxx to linux-pci@vger.kernel.org so the device can be fixed automatically via the broken_intx_masking flag.",
@@ -94,6 +101,8 @@ struct VfioPci;
 /// Dropping it (at unbind) unregisters the VFIO device, which waits for every user to close it.
 struct VfioPciBinding<'bound> {
     _registration: vfio::Registration<'bound, pci_core::VfioPciCore>,
+    /// Dropped after the registration: a VGA device leaves the arbiter once no user has it.
+    _vga: vga::VgaBinding,
 }
 
 impl vfio::pci::Driver for VfioPci {
@@ -124,8 +133,10 @@ impl vfio::pci::Driver for VfioPci {
             nointxmask: module_parameters::nointxmask.value(),
         };
         let dev = pci_core::VfioPciCore::create(pdev, options)?;
+        let vga = vga::VgaBinding::new(pdev)?;
         Ok(VfioPciBinding {
             _registration: vfio::Registration::new(dev, pdev.as_ref())?,
+            _vga: vga,
         })
     }
 }
@@ -150,6 +161,9 @@ impl kernel::InPlaceModule for VfioPciModule {
             }
             Ok(try_pin_init!(Self {
                 driver <- driver::Registration::new(DRIVER_NAME, module),
+                _: {
+                    ids::fill(&*driver, module_parameters::ids.value().as_bytes());
+                },
             }))
         })
     }

@@ -29,7 +29,7 @@ use kernel::{
 /// The power management state of a function: what it needs to get its state back after D3hot
 /// (C: the `needs_pm_restore` and `pm_save` fields of `struct vfio_pci_core_device`).
 ///
-/// Lives in [`crate::core::MemoryState`], under the write side of `memory_lock`: every power
+/// Lives in [`crate::memory::MemoryState`], under the write side of `memory_lock`: every power
 /// state change holds it, as BAR accesses must not reach a function in D3hot.
 pub(crate) struct PmRestore {
     /// The function loses its state on D3hot to D0 (`NoSoftRst` clear), read at probe.

@@ -172,6 +172,16 @@ static inline ssize_t vfio_config_image(struct vfio_pci_device *d, uint8_t *buf)
 	return cfg_read(d, 0, buf, d->config_space.size);
 }
 
+/* Is the device a VGA-compatible display controller (class 03 00, any prog-if)? */
+static inline bool sysfs_is_vga(const char *bdf)
+{
+	uint8_t cfg[PCI_STD_HEADER_SIZEOF];
+
+	if (sysfs_config_read(bdf, cfg, sizeof(cfg)) < PCI_CLASS_DEVICE + 2)
+		return false;
+	return cfg[PCI_CLASS_DEVICE + 1] == 0x03 && cfg[PCI_CLASS_DEVICE] == 0x00;
+}
+
 /* Does the sysfs path /sys/bus/pci/devices/<bdf>/<file> exist? */
 static inline bool sysfs_has(const char *bdf, const char *file)
 {
