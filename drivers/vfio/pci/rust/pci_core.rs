@@ -127,8 +127,6 @@ pub(crate) struct OpenState {
     saved_state: Option<SavedState>,
     /// Whether a function reset worked at open: `VFIO_DEVICE_RESET` is offered only then.
     reset_works: bool,
-    /// The MSI-X table, if the device has MSI-X.
-    pub(crate) msix: Option<MsixTable>,
 }
 
 /// The vfio-pci core's data of one device, embedded in its [`vfio::Device`].
@@ -138,6 +136,9 @@ pub(crate) struct CoreDevice {
     pub(crate) pdev: ARef<pci::Device>,
     /// Options latched at probe.
     options: Options,
+    /// The MSI-X table, if the device has MSI-X: read-only registers, read once at probe, so
+    /// that BAR accesses need no lock to find the hole.
+    pub(crate) msix: Option<MsixTable>,
     /// The state of an open device; `None` while closed.
     #[pin]
     pub(crate) open: Mutex<Option<OpenState>>,
@@ -256,10 +257,13 @@ impl VfioPciCore {
             return Err(EBUSY);
         }
 
+        // Config space answers in any power state but D3cold, which a bound device is not in.
+        let msix = Self::msix_table(pdev);
         let memory = Arc::pin_init(MemoryLock::new(config::PmRestore::new(pdev)), GFP_KERNEL)?;
         let data = try_pin_init!(CoreDevice {
             pdev: pdev.into(),
             options,
+            msix,
             open <- new_mutex!(None),
             igate <- new_mutex!(intrs::IrqState::default()),
             triggers <- intrs::Triggers::new(),
@@ -325,7 +329,6 @@ impl VfioPciCore {
         };
         dev.igate.lock().open(pci_2_3);
 
-        let msix = Self::msix_table(pdev);
         {
             let mut mem = dev.memory_write();
             mem.map_bars(pdev);
@@ -335,7 +338,6 @@ impl VfioPciCore {
             config,
             saved_state,
             reset_works,
-            msix,
         })
     }
 
@@ -634,9 +636,8 @@ impl VfioPciCore {
         if count.count_ones() != 1 || e.fd < -1 {
             return Err(EINVAL);
         }
-        let msix = Self::open_state(&mut dev.open.lock())?.msix;
         // CAST: A single bit of the 4-bit size mask: 1, 2, 4 or 8.
-        ioeventfd::set(dev, pdev, msix, e.offset, e.data, count as u8, e.fd)?;
+        ioeventfd::set(dev, pdev, dev.msix, e.offset, e.data, count as u8, e.fd)?;
         Ok(0)
     }
 

@@ -332,8 +332,7 @@ fn bar_rw(
     }
     // CAST: `end - pos` is only compared with a `usize`.
     let count = buf.len().min((end - pos).try_into().unwrap_or(usize::MAX));
-    let msix = dev.open.lock().as_ref().ok_or(EINVAL)?.msix;
-    let (x_start, x_end) = msix_hole(msix, bar);
+    let (x_start, x_end) = msix_hole(dev.msix, bar);
     let test_mem = pdev.resource_flags(bar) & RESOURCE_MEM != 0;
 
     // Each chunk takes the read side of `memory_lock` for the access only, not for the copy
