@@ -38,8 +38,14 @@ fi
 want=$( (basename "$deb"; cat "$top"/patches/*.patch 2>/dev/null) | sha1sum | cut -c1-16)
 if [ "$(cat "$b/.tree" 2>/dev/null)" != "$want" ]; then
 	echo "kernel: preparing the source tree"
-	rm -rf "$src" "$b/overlay.list"
-	cp -a "$pristine" "$src"
+	# The old tree goes in the background; the new one is hard links to the
+	# pristine files (patch and rsync write new files and rename them over,
+	# so the pristine tree is never written through a link).
+	if [ -d "$src" ]; then
+		mv "$src" "$src.old.$$" && (rm -rf "$src.old.$$" &)
+	fi
+	rm -f "$b/overlay.list"
+	cp -al "$pristine" "$src"
 	for p in "$top"/patches/*.patch; do
 		[ -e "$p" ] || continue
 		echo "kernel: applying $(basename "$p")"
@@ -54,7 +60,8 @@ fi
 (cd "$top" && git ls-files -co --exclude-standard -- rust drivers include tools Documentation MAINTAINERS 2>/dev/null | sort) > "$b/overlay.new"
 if [ -f "$b/overlay.list" ]; then
 	comm -23 "$b/overlay.list" "$b/overlay.new" | while read -r f; do
-		if [ -f "$pristine/$f" ]; then cp -a "$pristine/$f" "$src/$f"; else rm -f "$src/$f"; fi
+		rm -f "$src/$f"
+		if [ -f "$pristine/$f" ]; then cp -a "$pristine/$f" "$src/$f"; fi
 	done
 fi
 (cd "$top" && rsync -rlc --files-from="$b/overlay.new" . "$src/")
