@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 
 use crate::{
-    core::{
+    pci_core::{
         index_to_offset,
         Device, //
     },

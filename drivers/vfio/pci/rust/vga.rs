@@ -19,7 +19,7 @@
 #![forbid(unsafe_code)]
 
 use crate::{
-    core::index_to_offset,
+    pci_core::index_to_offset,
     rdwr::UserBuf, //
 };
 use kernel::{
