@@ -36,6 +36,57 @@ pub const RESOURCE_PREFETCH: u64 = 0x2000;
 /// Resource flag: the memory BAR is 64-bit.
 pub const RESOURCE_MEM_64: u64 = 0x0010_0000;
 
+mod private {
+    pub trait Sealed {}
+}
+
+/// A unit config space is accessed in on the user's behalf: `u8`, `u16` or `u32`.
+pub trait ConfigValue: Copy + private::Sealed {
+    /// Reads one at `off` (`pci_user_read_config_*`).
+    ///
+    /// # Safety
+    ///
+    /// `pdev` must be a valid `struct pci_dev`.
+    #[doc(hidden)]
+    unsafe fn user_read(pdev: *mut bindings::pci_dev, off: c_int) -> Result<Self>;
+
+    /// Writes one at `off` (`pci_user_write_config_*`).
+    ///
+    /// # Safety
+    ///
+    /// `pdev` must be a valid `struct pci_dev`.
+    #[doc(hidden)]
+    unsafe fn user_write(pdev: *mut bindings::pci_dev, off: c_int, v: Self) -> Result;
+}
+
+macro_rules! config_value {
+    ($($t:ty => $read:ident, $write:ident;)*) => {
+        $(
+            impl private::Sealed for $t {}
+
+            impl ConfigValue for $t {
+                unsafe fn user_read(pdev: *mut bindings::pci_dev, off: c_int) -> Result<Self> {
+                    let mut v: $t = 0;
+                    // SAFETY: `pdev` is valid (safety requirements); `v` is a valid output.
+                    to_result(unsafe { bindings::$read(pdev, off, &mut v) })?;
+                    Ok(v)
+                }
+
+                unsafe fn user_write(pdev: *mut bindings::pci_dev, off: c_int, v: Self) -> Result {
+                    // SAFETY: `pdev` is valid (safety requirements).
+                    to_result(unsafe { bindings::$write(pdev, off, v) })
+                }
+            }
+        )*
+    };
+}
+
+config_value! {
+    u8 => pci_user_read_config_byte, pci_user_write_config_byte;
+    u16 => pci_user_read_config_word, pci_user_write_config_word;
+    u32 => pci_user_read_config_dword, pci_user_write_config_dword;
+}
+
 /// A PCI power state (C's `pci_power_t`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(i32)]
@@ -56,52 +107,18 @@ pub enum PowerState {
 /// blocked (during a reset) and fail for a disconnected device; errors come back as errno, like
 /// the C functions return them.
 impl<Ctx: device::DeviceContext> Device<Ctx> {
-    /// Reads a byte of config space for the user.
-    pub fn user_read_config_u8(&self, off: u16) -> Result<u8> {
-        let mut v = 0u8;
-        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `v` is a valid output.
-        to_result(unsafe {
-            bindings::pci_user_read_config_byte(self.as_raw(), off.into(), &mut v)
-        })?;
-        Ok(v)
-    }
-
-    /// Reads a little-endian word of config space for the user; `off` must be 2-aligned.
-    pub fn user_read_config_u16(&self, off: u16) -> Result<u16> {
-        let mut v = 0u16;
-        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `v` is a valid output.
-        to_result(unsafe {
-            bindings::pci_user_read_config_word(self.as_raw(), off.into(), &mut v)
-        })?;
-        Ok(v)
-    }
-
-    /// Reads a little-endian dword of config space for the user; `off` must be 4-aligned.
-    pub fn user_read_config_u32(&self, off: u16) -> Result<u32> {
-        let mut v = 0u32;
-        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `v` is a valid output.
-        to_result(unsafe {
-            bindings::pci_user_read_config_dword(self.as_raw(), off.into(), &mut v)
-        })?;
-        Ok(v)
-    }
-
-    /// Writes a byte of config space for the user.
-    pub fn user_write_config_u8(&self, off: u16, v: u8) -> Result {
+    /// Reads a byte, word or dword (`T`) of config space for the user (`pci_user_read_config_*`);
+    /// `off` must be aligned to the size of `T`.
+    pub fn user_read_config<T: ConfigValue>(&self, off: u16) -> Result<T> {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        to_result(unsafe { bindings::pci_user_write_config_byte(self.as_raw(), off.into(), v) })
+        unsafe { T::user_read(self.as_raw(), off.into()) }
     }
 
-    /// Writes a word of config space for the user; `off` must be 2-aligned.
-    pub fn user_write_config_u16(&self, off: u16, v: u16) -> Result {
+    /// Writes a byte, word or dword (`T`) of config space for the user
+    /// (`pci_user_write_config_*`); `off` must be aligned to the size of `T`.
+    pub fn user_write_config<T: ConfigValue>(&self, off: u16, v: T) -> Result {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        to_result(unsafe { bindings::pci_user_write_config_word(self.as_raw(), off.into(), v) })
-    }
-
-    /// Writes a dword of config space for the user; `off` must be 4-aligned.
-    pub fn user_write_config_u32(&self, off: u16, v: u32) -> Result {
-        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        to_result(unsafe { bindings::pci_user_write_config_dword(self.as_raw(), off.into(), v) })
+        unsafe { T::user_write(self.as_raw(), off.into(), v) }
     }
 
     /// Returns the header type (`PCI_HEADER_TYPE_*`, without the multi-function bit).

@@ -176,9 +176,9 @@ impl Config {
     /// Reads `n` bytes of the device's config space at `pos` (C: `vfio_user_config_read`).
     fn phys_read(pdev: &pci::Device<Bound>, pos: u16, n: usize) -> Result<u32> {
         match n {
-            1 => pdev.user_read_config_u8(pos).map(u32::from),
-            2 => pdev.user_read_config_u16(pos).map(u32::from),
-            4 => pdev.user_read_config_u32(pos),
+            1 => pdev.user_read_config::<u8>(pos).map(u32::from),
+            2 => pdev.user_read_config::<u16>(pos).map(u32::from),
+            4 => pdev.user_read_config::<u32>(pos),
             _ => Err(EINVAL),
         }
     }
@@ -188,9 +188,9 @@ impl Config {
     fn phys_write(pdev: &pci::Device<Bound>, pos: u16, n: usize, v: u32) -> Result {
         // CAST: Each arm keeps the `n` bytes the access is about.
         match n {
-            1 => pdev.user_write_config_u8(pos, v as u8),
-            2 => pdev.user_write_config_u16(pos, v as u16),
-            4 => pdev.user_write_config_u32(pos, v),
+            1 => pdev.user_write_config::<u8>(pos, v as u8),
+            2 => pdev.user_write_config::<u16>(pos, v as u16),
+            4 => pdev.user_write_config::<u32>(pos, v),
             _ => Err(EINVAL),
         }
     }

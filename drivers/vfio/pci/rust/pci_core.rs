@@ -311,10 +311,10 @@ impl VfioPciCore {
         }
         let pci_2_3 = !dev.options.nointxmask && !nointx && pdev.intx_mask_supported();
         if pci_2_3 {
-            if let Ok(cmd) = pdev.user_read_config_u16(PCI_COMMAND) {
+            if let Ok(cmd) = pdev.user_read_config::<u16>(PCI_COMMAND) {
                 if cmd & PCI_COMMAND_INTX_DISABLE != 0 {
                     let _ =
-                        pdev.user_write_config_u16(PCI_COMMAND, cmd & !PCI_COMMAND_INTX_DISABLE);
+                        pdev.user_write_config::<u16>(PCI_COMMAND, cmd & !PCI_COMMAND_INTX_DISABLE);
                 }
             }
         }
@@ -359,8 +359,8 @@ impl VfioPciCore {
         if pos == 0 {
             return None;
         }
-        let flags = pdev.user_read_config_u16(pos + PCI_MSIX_FLAGS).ok()?;
-        let table = pdev.user_read_config_u32(pos + PCI_MSIX_TABLE).ok()?;
+        let flags = pdev.user_read_config::<u16>(pos + PCI_MSIX_FLAGS).ok()?;
+        let table = pdev.user_read_config::<u32>(pos + PCI_MSIX_TABLE).ok()?;
         Some(MsixTable {
             bar: table & PCI_MSIX_TABLE_BIR,
             offset: (table & PCI_MSIX_TABLE_OFFSET).into(),
@@ -411,7 +411,7 @@ impl VfioPciCore {
         }
 
         // Quiet INTx and MSI during the reset, as `pci_reset_function` does.
-        let _ = pdev.user_write_config_u16(PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
+        let _ = pdev.user_write_config::<u16>(PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
         // Not the "try" reset: it would save and restore around the reset, overwriting the state
         // just loaded.
         if reset_works && pdev.reset_function_trylock().is_ok() {
@@ -523,7 +523,7 @@ impl VfioPciCore {
                 if pos == 0 {
                     return Ok(0);
                 }
-                let flags = pdev.user_read_config_u16(pos + PCI_MSI_FLAGS).unwrap_or(0);
+                let flags = pdev.user_read_config::<u16>(pos + PCI_MSI_FLAGS).unwrap_or(0);
                 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1)
             }
             uapi::VFIO_PCI_MSIX_IRQ_INDEX => {
@@ -531,7 +531,7 @@ impl VfioPciCore {
                 if pos == 0 {
                     return Ok(0);
                 }
-                let flags = pdev.user_read_config_u16(pos + PCI_MSIX_FLAGS).unwrap_or(0);
+                let flags = pdev.user_read_config::<u16>(pos + PCI_MSIX_FLAGS).unwrap_or(0);
                 u32::from(flags & PCI_MSIX_FLAGS_QSIZE) + 1
             }
             uapi::VFIO_PCI_ERR_IRQ_INDEX | uapi::VFIO_PCI_REQ_IRQ_INDEX => 1,

@@ -400,9 +400,9 @@ pub(crate) fn region_info(
             if pdev.resource_start(ROM_RESOURCE)? != 0 {
                 // The ROM is only readable with memory decode on: turn it on for the check.
                 let _mem = dev.memory_write();
-                let cmd = pdev.user_read_config_u16(0x04).unwrap_or(0);
+                let cmd = pdev.user_read_config::<u16>(0x04).unwrap_or(0);
                 if cmd & 0x2 == 0 {
-                    let _ = pdev.user_write_config_u16(0x04, cmd | 0x2);
+                    let _ = pdev.user_write_config::<u16>(0x04, cmd | 0x2);
                 }
                 if pdev.map_rom().is_some() {
                     info.flags = READ;
@@ -410,7 +410,7 @@ pub(crate) fn region_info(
                     info.size = pdev.resource_len(ROM_RESOURCE)?;
                 }
                 if cmd & 0x2 == 0 {
-                    let _ = pdev.user_write_config_u16(0x04, cmd);
+                    let _ = pdev.user_write_config::<u16>(0x04, cmd);
                 }
             } else {
                 crate::rom::region_info(pdev, info);

@@ -133,7 +133,7 @@ impl Config {
             .step_by(4)
             .zip(self.rbar.iter())
             .filter(|(_, r)| **r != 0)
-            .any(|(pos, r)| pdev.user_read_config_u32(pos) != Ok(*r))
+            .any(|(pos, r)| pdev.user_read_config::<u32>(pos) != Ok(*r))
     }
 
     /// Puts the host's BARs back after a reset the device went through without us (an FLR
@@ -151,13 +151,13 @@ impl Config {
             .step_by(4)
             .zip(self.rbar.iter())
         {
-            let _ = pdev.user_write_config_u32(pos, r);
+            let _ = pdev.user_write_config::<u32>(pos, r);
         }
-        let _ = pdev.user_write_config_u32(ROM_ADDRESS, self.rbar[6]);
+        let _ = pdev.user_write_config::<u32>(ROM_ADDRESS, self.rbar[6]);
         if self.nointx {
-            if let Ok(cmd) = pdev.user_read_config_u16(COMMAND) {
+            if let Ok(cmd) = pdev.user_read_config::<u16>(COMMAND) {
                 // CAST: The INTx disable bit fits a command word.
-                let _ = pdev.user_write_config_u16(COMMAND, cmd | COMMAND_INTX_DISABLE as u16);
+                let _ = pdev.user_write_config::<u16>(COMMAND, cmd | COMMAND_INTX_DISABLE as u16);
             }
         }
     }
@@ -192,7 +192,7 @@ impl Config {
 
         let mut command = None;
         if offset == COMMAND {
-            let phys_cmd = u32::from(pdev.user_read_config_u16(COMMAND)?);
+            let phys_cmd = u32::from(pdev.user_read_config::<u16>(COMMAND)?);
             let virt_cmd = self.vget(COMMAND, 2);
             let new_cmd = val & 0xffff;
             let bit = |cmd: u32, b: u32| cmd & b != 0;
@@ -324,7 +324,7 @@ impl Config {
         if ctrl & EXP_DEVCTL_BCR_FLR != 0 {
             ctrl &= !EXP_DEVCTL_BCR_FLR;
             self.vset(ctrl_pos, 2, ctrl);
-            let devcap = pdev.user_read_config_u32(a.start + EXP_DEVCAP);
+            let devcap = pdev.user_read_config::<u32>(a.start + EXP_DEVCAP);
             if devcap.is_ok_and(|cap| cap & EXP_DEVCAP_FLR != 0) {
                 self.user_reset(a);
             }
@@ -346,7 +346,7 @@ impl Config {
         let ctrl = self.vget(ctrl_pos, 1);
         if ctrl & AF_CTRL_FLR != 0 {
             self.vset(ctrl_pos, 1, ctrl & !AF_CTRL_FLR);
-            let cap = a.pdev.user_read_config_u8(a.start + AF_CAP).map(u32::from);
+            let cap = a.pdev.user_read_config::<u8>(a.start + AF_CAP).map(u32::from);
             if cap.is_ok_and(|c| c & AF_CAP_FLR != 0 && c & AF_CAP_TP != 0) {
                 self.user_reset(a);
             }
@@ -384,6 +384,6 @@ impl Config {
         }
         self.vset(fpos, 2, flags);
         // CAST: The flags are a word.
-        a.pdev.user_write_config_u16(fpos, flags as u16)
+        a.pdev.user_write_config::<u16>(fpos, flags as u16)
     }
 }

@@ -163,7 +163,7 @@ impl Config {
     fn probe_extended(&mut self, pdev: &pci::Device<Bound>) {
         if self.size > CFG_SPACE_SIZE {
             self.extended_caps = pdev
-                .user_read_config_u32(CFG_SPACE_SIZE)
+                .user_read_config::<u32>(CFG_SPACE_SIZE)
                 .is_ok_and(|d| d != 0);
         }
     }
@@ -173,7 +173,7 @@ impl Config {
     fn cap_len(&mut self, pdev: &pci::Device<Bound>, cap: u8, pos: u16) -> Result<u16> {
         Ok(match cap {
             CAP_ID_MSI => {
-                let flags = u32::from(pdev.user_read_config_u16(pos + MSI_FLAGS)?);
+                let flags = u32::from(pdev.user_read_config::<u16>(pos + MSI_FLAGS)?);
                 // The first MSI capability decides the layout, as in C.
                 if self.msi_perm.is_none() {
                     self.msi_perm = Some(perm::msi_perm(flags));
@@ -181,7 +181,7 @@ impl Config {
                 caplen::msi_len(flags)
             }
             CAP_ID_PCIX => {
-                let cmd = u32::from(pdev.user_read_config_u16(pos + X_CMD)?);
+                let cmd = u32::from(pdev.user_read_config::<u16>(pos + X_CMD)?);
                 let len = caplen::pcix_len(cmd);
                 if len == CAP_PCIX_SIZEOF_V2 {
                     self.probe_extended(pdev);
@@ -189,13 +189,13 @@ impl Config {
                 len
             }
             // The length follows the next pointer.
-            CAP_ID_VNDR => pdev.user_read_config_u8(pos + CAP_FLAGS)?.into(),
+            CAP_ID_VNDR => pdev.user_read_config::<u8>(pos + CAP_FLAGS)?.into(),
             CAP_ID_EXP => {
                 self.probe_extended(pdev);
-                caplen::exp_len(pdev.user_read_config_u16(pos + EXP_FLAGS)?.into())
+                caplen::exp_len(pdev.user_read_config::<u16>(pos + EXP_FLAGS)?.into())
             }
-            CAP_ID_HT => caplen::ht_len(pdev.user_read_config_u8(pos + 3)?),
-            CAP_ID_SATA => caplen::sata_len(pdev.user_read_config_u8(pos + SATA_REGS)?),
+            CAP_ID_HT => caplen::ht_len(pdev.user_read_config::<u8>(pos + 3)?),
+            CAP_ID_SATA => caplen::sata_len(pdev.user_read_config::<u8>(pos + SATA_REGS)?),
             _ => {
                 dev_warn!(
                     pdev.as_ref(),
@@ -211,8 +211,8 @@ impl Config {
     /// The length of the variable-length extended capability `ecap` at `epos` (C:
     /// `vfio_ext_cap_len`); 0 hides it.
     fn ext_cap_len(pdev: &pci::Device<Bound>, ecap: u16, epos: u16) -> Result<u16> {
-        let rd8 = |off: u16| pdev.user_read_config_u8(epos + off);
-        let rd32 = |off: u16| pdev.user_read_config_u32(epos + off);
+        let rd8 = |off: u16| pdev.user_read_config::<u8>(epos + off);
+        let rd32 = |off: u16| pdev.user_read_config::<u32>(epos + off);
         Ok(match ecap {
             EXT_CAP_ID_VNDR => caplen::header_len(rd32(VNDR_HEADER)?),
             EXT_CAP_ID_VC | EXT_CAP_ID_VC9 | EXT_CAP_ID_MFVC => {
@@ -248,11 +248,11 @@ impl Config {
     /// Walks the standard capability chain: maps and copies the capabilities the user sees,
     /// unlinks the others from the virtual chain (C: `vfio_cap_init`).
     fn cap_init(&mut self, pdev: &pci::Device<Bound>) -> Result {
-        let status = u32::from(pdev.user_read_config_u16(STATUS)?);
+        let status = u32::from(pdev.user_read_config::<u16>(STATUS)?);
         if status & STATUS_CAP_LIST == 0 {
             return Ok(());
         }
-        let mut pos = pdev.user_read_config_u8(CAPABILITY_LIST)?;
+        let mut pos = pdev.user_read_config::<u8>(CAPABILITY_LIST)?;
         // Where the pointer to the current capability lives, to unlink it.
         let mut prev = CAPABILITY_LIST;
         let mut caps = 0;
@@ -261,8 +261,8 @@ impl Config {
         while pos != 0 && loops > 0 {
             loops -= 1;
             let p = u16::from(pos);
-            let cap = pdev.user_read_config_u8(p)?;
-            let next = pdev.user_read_config_u8(p + CAP_LIST_NEXT)?;
+            let cap = pdev.user_read_config::<u8>(p)?;
+            let next = pdev.user_read_config::<u8>(p + CAP_LIST_NEXT)?;
 
             let mut len = caplen::cap_length(cap);
             if len == caplen::VARIABLE {
@@ -311,7 +311,7 @@ impl Config {
         let mut ecaps = 0;
         while loops > 0 && epos >= CFG_SPACE_SIZE {
             loops -= 1;
-            let header = pdev.user_read_config_u32(epos)?;
+            let header = pdev.user_read_config::<u32>(epos)?;
             let ecap = caplen::ext_cap_id(header);
             let mut hidden = false;
 

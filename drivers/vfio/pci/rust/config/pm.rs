@@ -43,7 +43,7 @@ impl PmRestore {
     /// function without the power management capability never changes power state.
     pub(crate) fn new(pdev: &pci::Device<Bound>) -> Self {
         let needs_restore = pdev.find_capability(CAP_ID_PM).is_some_and(|pm| {
-            pdev.user_read_config_u16(u16::from(pm) + PM_CTRL)
+            pdev.user_read_config::<u16>(u16::from(pm) + PM_CTRL)
                 .is_ok_and(|ctrl| u32::from(ctrl) & PM_CTRL_NO_SOFT_RESET == 0)
         });
         Self {
