@@ -10,7 +10,9 @@
 //! cdev.
 //!
 //! The files mirror the C split: [`core`] (device lifecycle and ioctls),
-//! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access).
+//! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access),
+//! [`vga`] (the VGA region and arbiter client), [`rom`] (the platform's ROM
+//! copy), [`ids`] (the `ids` parameter).
 //!
 //! [`drivers/vfio/pci/vfio_pci.c`]: srctree/drivers/vfio/pci/vfio_pci.c
 //! [`drivers/vfio/pci/vfio_pci_core.c`]: srctree/drivers/vfio/pci/vfio_pci_core.c
