@@ -246,7 +246,10 @@ impl<T: Client> ClientRegistration<T> {
     /// # Safety
     ///
     /// `pdev` must be a valid `struct pci_dev` (the arbiter passes the registered device).
-    unsafe extern "C" fn set_decode_callback(pdev: *mut bindings::pci_dev, single_vga: bool) -> u32 {
+    unsafe extern "C" fn set_decode_callback(
+        pdev: *mut bindings::pci_dev,
+        single_vga: bool,
+    ) -> u32 {
         // SAFETY: `pdev` is valid (the function's safety requirement); `Device` is a transparent
         // wrapper of `struct pci_dev`.
         let pdev = unsafe { &*pdev.cast::<Device>() };
@@ -289,9 +292,8 @@ impl Device<device::Bound> {
         };
         let addr = NonNull::new(addr).ok_or(ENOMEM)?;
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        let ret = unsafe {
-            bindings::vga_get_interruptible(self.as_raw(), range.resource().bits())
-        };
+        let ret =
+            unsafe { bindings::vga_get_interruptible(self.as_raw(), range.resource().bits()) };
         if let Err(e) = to_result(ret) {
             // SAFETY: Mapped just above, for `range`.
             unsafe { unmap(range, addr) };
@@ -365,7 +367,11 @@ impl LegacyAccess<'_> {
 
     /// Returns the address of `size` bytes at `off`, if they lie in the range and are aligned.
     fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
-        if off % size != 0 || off.checked_add(size).is_none_or(|end| end > self.range.size()) {
+        if off % size != 0
+            || off
+                .checked_add(size)
+                .is_none_or(|end| end > self.range.size())
+        {
             return Err(EINVAL);
         }
         // SAFETY: `off + size` is within the mapping of `range.size()` bytes (type invariant).

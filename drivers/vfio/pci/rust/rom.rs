@@ -34,7 +34,7 @@ use kernel::{
     },
     prelude::*,
     uapi,
-    vfio,
+    vfio, //
 };
 
 /// The size the ROM region reports for the platform's copy: its length rounded up to a power of

@@ -12,7 +12,8 @@
 //! The files mirror the C split: [`pci_core`] (device lifecycle and ioctls),
 //! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access),
 //! [`memory`] (the `memory_lock` and the revoke path), [`intrs`] (interrupts),
-//! [`reset`] (hot reset), [`ioeventfd`].
+//! [`reset`] (hot reset), [`ioeventfd`], [`vga`] (the VGA region and arbiter
+//! client), [`rom`] (the platform's ROM copy), [`ids`] (the `ids` parameter).
 //!
 //! The driver has no `unsafe` code: everything unsafe lives in the kernel
 //! crate's abstractions. Each module says so with `#![forbid(unsafe_code)]`;

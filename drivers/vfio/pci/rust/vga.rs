@@ -35,7 +35,7 @@ use kernel::{
     prelude::*,
     sync::aref::ARef,
     uapi,
-    vfio,
+    vfio, //
 };
 
 /// The size of the VGA region: it spans offsets `0..0xc0000`, though only the legacy ranges in
