@@ -12,4 +12,4 @@ __rust_helper int rust_helper_pci_domain_nr(struct pci_bus *bus)
 	return pci_domain_nr(bus);
 }
 
-#include "vfio_gating.c"
+#include "vfio_stubs.c"

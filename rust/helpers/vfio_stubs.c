@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
 /*
- * Functions of <linux/vfio.h> that are exported when an optional part of
- * VFIO is configured in and become static inline stubs when it is
- * configured out: the helpers give `kernel::vfio` the same binding in both
- * configurations. (The iommufd callbacks of `struct vfio_device_ops`, which
- * become NULL macros, are a matter of `cfg` in the Rust code instead.)
+ * Functions that `kernel::vfio` and `kernel::pci` use which are exported when
+ * an optional part of VFIO or PCI is configured in and become static inline
+ * stubs when it is configured out: these helpers give the Rust code the same
+ * binding in both configurations. (The iommufd callbacks of
+ * `struct vfio_device_ops`, which become NULL macros, are a matter of `cfg`
+ * in the Rust code instead.)
  */
 
+#include <linux/pci.h>
 #include <linux/vfio.h>
+
+#if !IS_ENABLED(CONFIG_PCI_MSI)
+__rust_helper bool rust_helper_pci_msix_can_alloc_dyn(struct pci_dev *dev)
+{
+	return pci_msix_can_alloc_dyn(dev);
+}
+#endif
 
 #if !IS_ENABLED(CONFIG_IOMMUFD)
 __rust_helper struct iommufd_ctx *rust_helper_vfio_iommufd_device_ictx(struct vfio_device *vdev)
