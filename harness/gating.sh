@@ -25,9 +25,9 @@ b=$top/build
 src=$b/tree
 [ -f "$src/Makefile" ] || { echo "gating: no source tree in $src: run 'make kernel' first" >&2; exit 1; }
 
+# The build/VM lock, taken per variant so that other work can run in between.
 mkdir -p "$b/gating"
 exec 9>"${RVFIO_LOCK:-$b/.busy.lock}"
-flock 9
 jobs=${JOBS:-$(nproc)}
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 kmake() { # OBJ ARGS...
@@ -45,6 +45,7 @@ fail=0
 for opt in "${opts[@]}"; do
 	obj=$b/gating/$opt
 	log=$b/gating/$opt.log
+	flock 9
 	start=$(date +%s)
 	mkdir -p "$obj"
 	# The fragment with the option forced off (a later line wins in merge_config).
@@ -53,14 +54,14 @@ for opt in "${opts[@]}"; do
 		kmake "$obj" -s tinyconfig &&
 		(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$b/gating/$opt.config" >/dev/null) &&
 		kmake "$obj" -s olddefconfig
-	} >"$log" 2>&1 || { echo "gating: $opt: configuration failed (see $log)"; fail=1; continue; }
+	} >"$log" 2>&1 || { echo "gating: $opt: configuration failed (see $log)"; fail=1; flock -u 9; continue; }
 	# The variant only means something if the option is off and the driver is still built.
 	if grep -q "^CONFIG_$opt=[ym]" "$obj/.config"; then
-		echo "gating: $opt: CONFIG_$opt is still set (selected by another option)"; fail=1; continue
+		echo "gating: $opt: CONFIG_$opt is still set (selected by another option)"; fail=1; flock -u 9; continue
 	fi
 	if ! grep -q "^CONFIG_VFIO_PCI_RUST=m" "$obj/.config"; then
 		echo "gating: $opt: CONFIG_VFIO_PCI_RUST did not survive ($(grep -E 'CONFIG_(VFIO|RUST)=' "$obj/.config" | tr '\n' ' '))"
-		fail=1; continue
+		fail=1; flock -u 9; continue
 	fi
 	# What else went with the option (for the report).
 	off=$(grep -vxFf "$obj/.config" "$b/obj/.config" 2>/dev/null | grep -E '^CONFIG_(VFIO|IOMMU|PCI|IRQ_REMAP|INTEL_IOMMU)[A-Z_]*=' | sed 's/=.*//' | tr '\n' ' ')
@@ -73,5 +74,6 @@ for opt in "${opts[@]}"; do
 		grep -E '^(make|.*\.c:[0-9]+:[0-9]+: error)' "$log" | grep -v "Entering\|Leaving" | head -20
 		fail=1
 	fi
+	flock -u 9
 done
 exit $fail

@@ -16,3 +16,5 @@ __rust_helper struct pci_dev *rust_helper_pci_physfn(struct pci_dev *dev)
 {
 	return pci_physfn(dev);
 }
+
+#include "vfio_stubs.c"

@@ -83,13 +83,8 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 
     /// Returns whether MSI-X vectors can be allocated after MSI-X is enabled.
     pub fn msix_can_alloc_dyn(&self) -> bool {
-        #[cfg(CONFIG_PCI_MSI)]
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
-        let r = unsafe { bindings::pci_msix_can_alloc_dyn(self.as_raw()) };
-        // Without MSI support nothing is allocated, dynamically or not.
-        #[cfg(not(CONFIG_PCI_MSI))]
-        let r = false;
-        r
+        unsafe { bindings::pci_msix_can_alloc_dyn(self.as_raw()) }
     }
 
     /// Returns the ID of the function's IOMMU group, if it has one.

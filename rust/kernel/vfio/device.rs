@@ -426,18 +426,14 @@ impl<T: Driver> Device<T> {
         if !core::ptr::eq(unsafe { (*self.as_raw()).dev_set }, set.set) {
             return None;
         }
-        #[cfg(CONFIG_IOMMUFD)]
-        {
-            // SAFETY: `self` is valid; its iommufd binding is stable under the set's lock.
-            let ictx = unsafe { bindings::vfio_iommufd_device_ictx(self.as_raw()) };
-            // INVARIANT: The context stays bound while the set's lock is held, for `'a`.
-            NonNull::new(ictx).map(|ictx| IommufdCtx {
-                ictx,
-                _p: PhantomData,
-            })
-        }
-        #[cfg(not(CONFIG_IOMMUFD))]
-        None
+        // SAFETY: `self` is valid; its iommufd binding is stable under the set's lock. (Without
+        // iommufd, a helper stands in for the stub: always NULL.)
+        let ictx = unsafe { bindings::vfio_iommufd_device_ictx(self.as_raw()) };
+        // INVARIANT: The context stays bound while the set's lock is held, for `'a`.
+        NonNull::new(ictx).map(|ictx| IommufdCtx {
+            ictx,
+            _p: PhantomData,
+        })
     }
 
     /// Locks the device set of `self` (the devices reset together) and returns a guard to look
@@ -1009,47 +1005,22 @@ impl<'a> SetMember<'a> {
     /// Returns the member's ID in `ictx` (`vfio_iommufd_get_dev_id`): `Ok(id)` if it is bound
     /// there, `Err(ENOENT)` if it is not bound but its IOMMU group is owned by `ictx`.
     pub fn iommufd_dev_id(&self, ictx: IommufdCtx<'_>) -> Result<u32> {
-        #[cfg(CONFIG_IOMMUFD)]
-        {
-            // SAFETY: `vdev` and `ictx` are valid (type invariants).
-            let id = unsafe {
-                bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr())
-            };
-            crate::error::to_result(id.min(0))?;
-            id.try_into().map_err(|_| EINVAL)
-        }
-        // Without iommufd no context exists to pass.
-        #[cfg(not(CONFIG_IOMMUFD))]
-        {
-            let _ = ictx;
-            Err(EINVAL)
-        }
+        // SAFETY: `vdev` and `ictx` are valid (type invariants).
+        let id =
+            unsafe { bindings::vfio_iommufd_get_dev_id(self.vdev.as_ptr(), ictx.ictx.as_ptr()) };
+        crate::error::to_result(id.min(0))?;
+        id.try_into().map_err(|_| EINVAL)
     }
 
     /// Returns whether the member belongs to the VFIO group open as `file`.
     pub fn in_group_file(&self, file: &crate::fs::file::LocalFile) -> bool {
-        #[cfg(CONFIG_VFIO_GROUP)]
         // SAFETY: `file` and `vdev` are valid.
-        let r = unsafe { bindings::vfio_file_has_dev(file.as_ptr(), self.vdev.as_ptr()) };
-        // Without groups no file is a group.
-        #[cfg(not(CONFIG_VFIO_GROUP))]
-        let r = {
-            let _ = file;
-            false
-        };
-        r
+        unsafe { bindings::vfio_file_has_dev(file.as_ptr(), self.vdev.as_ptr()) }
     }
 }
 
 /// Returns whether `file` is a VFIO group file (`/dev/vfio/$GROUP`).
 pub fn file_is_group(file: &crate::fs::file::LocalFile) -> bool {
-    #[cfg(CONFIG_VFIO_GROUP)]
     // SAFETY: `file` is a valid file.
-    let r = unsafe { bindings::vfio_file_is_group(file.as_ptr()) };
-    #[cfg(not(CONFIG_VFIO_GROUP))]
-    let r = {
-        let _ = file;
-        false
-    };
-    r
+    unsafe { bindings::vfio_file_is_group(file.as_ptr()) }
 }
