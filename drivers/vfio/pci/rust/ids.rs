@@ -72,6 +72,20 @@ fn parse_entry(entry: &[u8]) -> ([u32; 6], usize) {
     (fields, n)
 }
 
+/// An ID as the C driver prints it: `[vendor:device[subvendor:subdevice]] class c/mask`.
+struct Shown<'a>(&'a DynamicId);
+
+impl core::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let id = self.0;
+        write!(
+            f,
+            "[{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x}",
+            id.vendor, id.device, id.subvendor, id.subdevice, id.class, id.class_mask
+        )
+    }
+}
+
 /// Adds a dynamic ID for every entry of `ids` to the registered driver `reg`.
 pub(crate) fn fill<T: vfio::pci::Driver + 'static>(
     reg: &driver::Registration<vfio::pci::Adapter<T>>,
@@ -95,25 +109,8 @@ pub(crate) fn fill<T: vfio::pci::Driver + 'static>(
             class_mask: if n > 5 { f[5] } else { 0 },
         };
         match reg.add_dynid(&id) {
-            Ok(()) => pr_info!(
-                "add [{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x}\n",
-                id.vendor,
-                id.device,
-                id.subvendor,
-                id.subdevice,
-                id.class,
-                id.class_mask
-            ),
-            Err(e) => pr_warn!(
-                "failed to add dynamic id [{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x} ({})\n",
-                id.vendor,
-                id.device,
-                id.subvendor,
-                id.subdevice,
-                id.class,
-                id.class_mask,
-                e.to_errno()
-            ),
+            Ok(()) => pr_info!("add {}\n", Shown(&id)),
+            Err(e) => pr_warn!("failed to add dynamic id {} ({})\n", Shown(&id), e.to_errno()),
         }
     }
 }

@@ -44,22 +44,6 @@ FIXTURE_TEARDOWN(cfg)
 	iommu_cleanup(self->iommu);
 }
 
-#define RD(_off, _size) ({						\
-	uint32_t __v = 0;						\
-	ASSERT_EQ((_size), cfg_read(self->device, (_off), &__v, (_size))); \
-	__v;								\
-})
-
-#define WR(_off, _size, _val) do {					\
-	uint32_t __v = (_val);						\
-	ASSERT_EQ((_size), cfg_write(self->device, (_off), &__v, (_size))); \
-} while (0)
-
-#define HW(_off, _size) ({						\
-	ASSERT_EQ(self->cfg_size, sysfs_config_read(device_bdf, self->hcfg, \
-						    sizeof(self->hcfg))); \
-	le_get(self->hcfg + (_off), (_size));				\
-})
 
 /* Vendor, device, revision, class, subsystem: equal to the host's, RO. */
 TEST_F(cfg, header_ids)

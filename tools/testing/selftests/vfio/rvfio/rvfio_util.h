@@ -247,4 +247,28 @@ static inline struct vfio_pci_device *rvfio_device_init(const char *bdf,
 	return d;
 }
 
+/*
+ * Config space accessors for test fixtures that have `device` (the open
+ * vfio_pci_device), `cfg_size` and a `hcfg` buffer of the device's config
+ * space, and a global `device_bdf`: RD/WR go through the VFIO config region
+ * (asserting the whole size was done), HW reads the hardware register back
+ * through sysfs.
+ */
+#define RD(_off, _size) ({						\
+	uint32_t __v = 0;						\
+	ASSERT_EQ((_size), cfg_read(self->device, (_off), &__v, (_size))); \
+	__v;								\
+})
+
+#define WR(_off, _size, _val) do {					\
+	uint32_t __v = (_val);						\
+	ASSERT_EQ((_size), cfg_write(self->device, (_off), &__v, (_size))); \
+} while (0)
+
+#define HW(_off, _size) ({						\
+	ASSERT_EQ(self->cfg_size, sysfs_config_read(device_bdf, self->hcfg, \
+						    sizeof(self->hcfg))); \
+	le_get(self->hcfg + (_off), (_size));				\
+})
+
 #endif /* RVFIO_SELFTESTS_UTIL_H */
