@@ -75,8 +75,8 @@ fn parse_entry(entry: &[u8]) -> ([u32; 6], usize) {
 /// An ID as the C driver prints it: `[vendor:device[subvendor:subdevice]] class c/mask`.
 struct Shown<'a>(&'a DynamicId);
 
-impl core::fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl kernel::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         let id = self.0;
         write!(
             f,
