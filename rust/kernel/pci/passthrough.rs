@@ -109,6 +109,19 @@ pub enum PowerState {
 impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Reads a byte, word or dword (`T`) of config space for the user (`pci_user_read_config_*`);
     /// `off` must be aligned to the size of `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::{device::Bound, pci, prelude::*};
+    ///
+    /// // Turns memory decode on, as a user's write to the command register would.
+    /// fn enable_memory(pdev: &pci::Device<Bound>) -> Result {
+    ///     let cmd: u16 = pdev.user_read_config(0x04)?;
+    ///     pdev.user_write_config(0x04, cmd | 0x2)
+    /// }
+    /// # let _ = enable_memory;
+    /// ```
     pub fn user_read_config<T: ConfigValue>(&self, off: u16) -> Result<T> {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { T::user_read(self.as_raw(), off.into()) }

@@ -103,6 +103,32 @@ pub enum FeatureCheck {
 /// Checks the flags and size of a `VFIO_DEVICE_FEATURE` request against the operations
 /// (`VFIO_DEVICE_FEATURE_GET`/`SET`) a feature supports and its minimum payload size, as C's
 /// `vfio_check_feature` does.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     prelude::*,
+///     uapi,
+///     vfio::uapi::{
+///         check_feature,
+///         FeatureCheck, //
+///     },
+/// };
+///
+/// const SET: u32 = uapi::VFIO_DEVICE_FEATURE_SET;
+/// const GET: u32 = uapi::VFIO_DEVICE_FEATURE_GET;
+/// const PROBE: u32 = uapi::VFIO_DEVICE_FEATURE_PROBE;
+///
+/// // A probe only says whether the operation is supported.
+/// assert_eq!(check_feature(PROBE | SET, 0, SET, 8), Ok(FeatureCheck::Probed));
+/// // A SET with room for its payload goes ahead.
+/// assert_eq!(check_feature(SET, 8, SET, 8), Ok(FeatureCheck::Proceed));
+/// // Too short, an operation the feature does not have, or no operation at all.
+/// assert_eq!(check_feature(SET, 4, SET, 8), Err(EINVAL));
+/// assert_eq!(check_feature(GET, 8, SET, 8), Err(EINVAL));
+/// assert_eq!(check_feature(0, 8, SET, 8), Err(EINVAL));
+/// ```
 pub fn check_feature(
     flags: u32,
     argsz: usize,
@@ -125,6 +151,15 @@ pub fn check_feature(
 }
 
 /// Returns an all-zero uapi struct.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{uapi, vfio::uapi::zeroed};
+///
+/// let info: uapi::vfio_device_info = zeroed();
+/// assert_eq!((info.argsz, info.flags, info.cap_offset), (0, 0, 0));
+/// ```
 pub fn zeroed<T: FromBytes>() -> T {
     // SAFETY: `T: FromBytes`: every bit pattern, all zeros included, is a valid `T`.
     unsafe { core::mem::zeroed() }
