@@ -51,6 +51,11 @@ selftests: kernel
 		CC=gcc LLVM= >$(B)/selftests-rvfio.log 2>&1 \
 		|| { tail -30 $(B)/selftests-rvfio.log; exit 1; }
 	@echo "selftests: $$(ls $(SELFTESTS)/rvfio/rvfio_*_test | wc -l) rvfio binaries"
+	@mkdir -p $(SELFTESTS)/rvfio-bench
+	@$(MAKE) -s -C $(SRC)/tools/testing/selftests/vfio/rvfio/bench \
+		OUTPUT=$(SELFTESTS)/rvfio-bench KHDR_INCLUDES="-isystem $(HEADERS)" \
+		CC=gcc LLVM= >$(B)/selftests-bench.log 2>&1 \
+		|| { tail -30 $(B)/selftests-bench.log; exit 1; }
 
 initramfs: selftests
 	@./harness/initramfs.sh
