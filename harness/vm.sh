@@ -71,7 +71,9 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu
  hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=16 hung_task_panic=0
  kunit.filter_glob=$kunit_glob
  RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$interactive"
-# The benchmark (harness/bench.sh): its mode and options travel the same way.
+# The benchmark (harness/bench.sh): its mode and options travel the same way;
+# a bench run without a mode (make check's) is the quick one.
+case " $plan " in *" bench "*) RVFIO_BENCH=${RVFIO_BENCH:-quick} ;; esac
 for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS; do
 	[ -n "${!v:-}" ] && append="$append $v=${!v}"
 done
