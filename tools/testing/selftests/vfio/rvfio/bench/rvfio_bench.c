@@ -4,8 +4,12 @@
  * whichever driver is bound as "vfio-pci" (the harness runs it once per
  * driver and round in one boot, see harness/guest/suites/bench).
  *
- *   rvfio_bench [-q] [-r REPS] [-k ROW-PREFIX] igb=BDF edu=BDF ivshmem=BDF \
- *               pair=BDF,BDF[,BDF...]
+ *   rvfio_bench [-q] [-r REPS] [-k ROW-PREFIX] [-T CALLS] igb=BDF edu=BDF \
+ *               ivshmem=BDF pair=BDF,BDF[,BDF...]
+ *
+ * -q: quick (batches a tenth as long); -k: only the rows whose id starts
+ * with ROW-PREFIX; -T: profiling, the rows built on the generic loop run
+ * CALLS calls with ftrace's tracing_on set instead of being timed.
  *
  * Each row is measured REPS times; one repetition times a batch of calls
  * and reports the cost of one. Per row it prints, for the host to collect:
@@ -81,6 +85,8 @@ static const char *bdf_igb, *bdf_edu, *bdf_ivshmem;
 static char *pair[MAX_PAIR];
 static int npair;
 static int tap_n, tap_fail;
+/* -T N: instead of timing a row, run N calls with ftrace's tracing_on set. */
+static int trace_calls;
 
 static bool selected(const char *row)
 {
@@ -168,6 +174,24 @@ static void run_row(const char *row, const char *unit, int n, op_fn op,
 	ret = op(arg);
 	if (ret < 0)
 		return emit_err(row, unit, "%s", strerror(-ret));
+	if (trace_calls) {
+		int on = open("/sys/kernel/tracing/tracing_on", O_WRONLY);
+
+		if (on < 0)
+			return emit_err(row, unit, "tracing_on: %s", strerror(errno));
+		for (i = 0; i < 5; i++)
+			op(arg);
+		if (write(on, "1", 1) != 1)
+			ret = -errno;
+		for (i = 0; i < trace_calls && !ret; i++)
+			ret = op(arg);
+		if (write(on, "0", 1) != 1 && !ret)
+			ret = -errno;
+		close(on);
+		printf("RVFIO-TRACED %s %d calls%s%s\n", row, trace_calls, ret ? ": " : "",
+		       ret ? strerror(-ret) : "");
+		return;
+	}
 	for (r = 0; r < reps && r < 64; r++) {
 		sum = 0;
 		for (i = 0; i < n; i++) {
@@ -1195,6 +1219,8 @@ int main(int argc, char **argv)
 			quick = true;
 		else if (!strcmp(a, "-r") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(a, "-T") && i + 1 < argc)
+			trace_calls = atoi(argv[++i]);
 		else if (!strcmp(a, "-k") && i + 1 < argc)
 			only = argv[++i];
 		else if (!strncmp(a, "igb=", 4))
@@ -1209,7 +1235,7 @@ int main(int argc, char **argv)
 			for (t = strtok(s, ","); t && npair < MAX_PAIR; t = strtok(NULL, ","))
 				pair[npair++] = t;
 		} else {
-			fprintf(stderr, "usage: %s [-q] [-r REPS] [-k ROW-PREFIX] igb=BDF edu=BDF ivshmem=BDF pair=BDF,BDF\n",
+			fprintf(stderr, "usage: %s [-q] [-r REPS] [-k ROW-PREFIX] [-T CALLS] igb=BDF edu=BDF ivshmem=BDF pair=BDF,BDF\n",
 				argv[0]);
 			return 2;
 		}
