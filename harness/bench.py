@@ -237,7 +237,9 @@ def plot(path, meta, info, rows):
                 pts = [(n, med(rows, f"{kind}_maps{n}_igb", drv)) for n in (1, 64, 1024)]
                 pts = [(n, m) for n, m in pts if m is not None]
                 if not pts:
-                    missing.add(name)
+                    st = rows.get(f"{kind}_maps1_igb", {}).get(drv)
+                    if st and "ni" in st["status"]:
+                        missing.add(name)
                     continue
                 f.write("".join(f"{n} {m}\n" for n, m in pts) + "\n\n")
                 plots[kind].append(f'"{data}" index {idx} with linespoints lw 2 pt {pt} title "{name}"')
@@ -246,7 +248,7 @@ def plot(path, meta, info, rows):
             f"({meta['kernel_kind']} configuration)  QEMU {meta['qemu']}")
     note = ", ".join(sorted(missing)) + ": not implemented (no BAR mmap)" if missing else ""
     script = f"""
-set terminal svg size 1000,480 dynamic font "sans,11"
+set terminal svg size 1000,480 dynamic font "sans,11" noenhanced
 set output "{path}"
 set multiplot layout 1,2 title "{head}\\nigb: cost with N live 4 KiB mappings of BAR0 (medians)" font "sans,11"
 set logscale x 2
@@ -262,7 +264,7 @@ set label 1 "{note}" at graph 0.03, graph 0.70
         if plots[kind]:
             script += "plot " + ", ".join(plots[kind]) + "\n"
         else:
-            script += 'set yrange [0:1]\nplot NaN notitle\nset autoscale y\n'
+            script += 'set yrange [0:1]\nplot -1 notitle\nset autoscale y\n'
     script += "unset multiplot\n"
     r = subprocess.run([gp], input=script, text=True, capture_output=True)
     os.unlink(data)
