@@ -5,7 +5,7 @@
 # figures (bench.csv) and the growth graph (bench-growth.svg).
 #
 #   RVFIO_BENCH_KERNEL=test   run on the test kernel instead (lockdep, kmemleak)
-#   RVFIO_BENCH_REPS=N        repetitions per row and phase (default 5)
+#   RVFIO_BENCH_REPS=N        repetitions per row and phase (default 7)
 #   RVFIO_BENCH_ROWS=PREFIX   only the rows whose id starts with PREFIX
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

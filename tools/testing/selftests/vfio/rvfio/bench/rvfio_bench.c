@@ -78,7 +78,7 @@
 
 /* ---- options and output ------------------------------------------------ */
 
-static int reps = 5;
+static int reps = 7;
 static bool quick;
 static const char *only;
 static const char *bdf_igb, *bdf_edu, *bdf_ivshmem;
@@ -192,6 +192,8 @@ static void run_row(const char *row, const char *unit, int n, op_fn op,
 		       ret ? strerror(-ret) : "");
 		return;
 	}
+	/* The calls the row makes (warm-up included), for profiles. */
+	printf("RVFIO-BENCH-CALLS %s %d\n", row, 1 + reps * n);
 	for (r = 0; r < reps && r < 64; r++) {
 		sum = 0;
 		for (i = 0; i < n; i++) {
@@ -480,11 +482,11 @@ static void bench_config(void)
 		c.d = &d;
 		c.off = regs[i].off;
 		c.val = 0;
-		run_row(regs[i].rd, "us", iters(400), op_cfg_rd, NULL, &c);
+		run_row(regs[i].rd, "us", iters(2000), op_cfg_rd, NULL, &c);
 		cfg_rd(&d, c.off, &c.val, 4);
 		if (c.off == PCI_COMMAND)
 			c.val &= 0xffff;
-		run_row(regs[i].wr, "us", iters(400), op_cfg_wr, NULL, &c);
+		run_row(regs[i].wr, "us", iters(2000), op_cfg_wr, NULL, &c);
 	}
 	if (!ret)
 		dev_close(&d);
@@ -535,10 +537,10 @@ static void bench_bar(void)
 		b.bar = 0;
 		b.len = 4;
 		b.off = EDU_ID;
-		run_row("bar_rd4_edu", "us", iters(400), op_bar_rd, NULL, &b);
+		run_row("bar_rd4_edu", "us", iters(2000), op_bar_rd, NULL, &b);
 		b.off = EDU_LIVENESS;
 		memcpy(b.buf, "\x5a\xa5\x5a\xa5", 4);
-		run_row("bar_wr4_edu", "us", iters(400), op_bar_wr, NULL, &b);
+		run_row("bar_wr4_edu", "us", iters(2000), op_bar_wr, NULL, &b);
 		dev_close(&d);
 	}
 
@@ -554,8 +556,8 @@ static void bench_bar(void)
 		b.span = 16 << 20;	/* walk the first 16 MiB */
 		b.i = 0;
 		memset(b.buf, 0x3c, 65536);
-		run_row("bar_rd64k_ivshmem", "us", iters(40), op_bar_rd, NULL, &b);
-		run_row("bar_wr64k_ivshmem", "us", iters(40), op_bar_wr, NULL, &b);
+		run_row("bar_rd64k_ivshmem", "us", iters(100), op_bar_rd, NULL, &b);
+		run_row("bar_wr64k_ivshmem", "us", iters(100), op_bar_wr, NULL, &b);
 		dev_close(&d);
 	}
 	free(b.buf);
@@ -739,7 +741,7 @@ static void bench_ioeventfd(void)
 			goto out;
 		}
 	}
-	run_row(row, "us", iters(200), op_ioeventfd, NULL, &e);
+	run_row(row, "us", iters(500), op_ioeventfd, NULL, &e);
 out:
 	/* Closing the device tears the ioeventfds down. */
 	dev_close(&d);
@@ -899,7 +901,7 @@ static void bench_mmap_edu(void)
 	double v[64];
 	char why[128];
 	struct dev d;
-	int ret, r, i, n = iters(100);
+	int ret, r, i, n = iters(200);
 	void *p;
 
 	if (!selected("mmap_"))
@@ -937,7 +939,7 @@ static void bench_mmap_edu(void)
 	}
 	emit_ok("mmap_first_touch_edu", "us", v, r);
 cycle:
-	run_row("mmap_cycle_edu", "us", iters(200), op_map_cycle, NULL, &m);
+	run_row("mmap_cycle_edu", "us", iters(500), op_map_cycle, NULL, &m);
 out:
 	dev_close(&d);
 }
@@ -1187,10 +1189,10 @@ static void irq_row(const char *row, const char *bdf, uint32_t index)
 			emit_err(row, "us", "igb setup: %s", strerror(-ret));
 			goto off;
 		}
-		run_row(row, "us", iters(200), op_igb_msix, NULL, &q);
+		run_row(row, "us", iters(500), op_igb_msix, NULL, &q);
 		bar_wr32(&d, 0, IGB_EIMC, ~0u);
 	} else {
-		run_row(row, "us", iters(200), op_edu_irq, NULL, &q);
+		run_row(row, "us", iters(500), op_edu_irq, NULL, &q);
 	}
 off:
 	irq_disable(&d, index);
