@@ -5,6 +5,9 @@
 #                is attached, else power off)
 #   make check   build everything, run every test suite in the VM, print
 #                "N passed, N failed, N skipped", exit non-zero on failure
+#   make bench   build the bench kernel (once, then incrementally), boot one
+#                VM, run rvfio_bench against the C and the Rust vfio-pci
+#                (C, Rust, Rust, C); table in build/results/bench.md
 #   make gating  check that kernel::vfio and the Rust vfio-pci build with
 #                IOMMUFD, VFIO_GROUP or PCI_MSI configured out (not part of
 #                `make check`: three more cold builds of rust/)
@@ -25,9 +28,10 @@ CHECK_RUNS := \
 	c-rvfio:c:rvfio+ids \
 	rust-rvfio:rust:rvfio+ids \
 	rust-bind:rust:rust-bind \
+	bench-quick:c:bench \
 	doctests:rust:doctests
 
-.PHONY: all deps kernel selftests initramfs run check gating clean
+.PHONY: all deps kernel selftests initramfs run check bench gating clean
 
 all: initramfs
 
@@ -51,6 +55,11 @@ selftests: kernel
 		CC=gcc LLVM= >$(B)/selftests-rvfio.log 2>&1 \
 		|| { tail -30 $(B)/selftests-rvfio.log; exit 1; }
 	@echo "selftests: $$(ls $(SELFTESTS)/rvfio/rvfio_*_test | wc -l) rvfio binaries"
+	@mkdir -p $(SELFTESTS)/rvfio-bench
+	@$(MAKE) -s -C $(SRC)/tools/testing/selftests/vfio/rvfio/bench \
+		OUTPUT=$(SELFTESTS)/rvfio-bench KHDR_INCLUDES="-isystem $(HEADERS)" \
+		CC=gcc LLVM= >$(B)/selftests-bench.log 2>&1 \
+		|| { tail -30 $(B)/selftests-bench.log; exit 1; }
 
 initramfs: selftests
 	@./harness/initramfs.sh
@@ -66,6 +75,9 @@ check: all
 	done; \
 	python3 harness/summary.py $(B)/results/*.tsv | tee $(B)/results/summary.txt; \
 	exit $$(( fail || $${PIPESTATUS[0]} ))
+
+bench: all
+	@./harness/bench.sh
 
 gating: kernel
 	@./harness/gating.sh

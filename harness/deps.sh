@@ -52,7 +52,7 @@ mkdir -p "$state/lists-install/partial" "$state/lists-source/partial"
 
 stamp=$cache/deps-$(sha1sum "$0" | cut -c1-12).stamp
 pkgs="build-essential flex bison bc libelf-dev libssl-dev cpio kmod rsync
-      busybox-static python3 file uuid-dev
+      busybox-static python3 file uuid-dev gnuplot-nox
       rustc-web rust-web-src
       clang-19 lld-19 llvm-19 libclang-19-dev"
 

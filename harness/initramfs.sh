@@ -5,9 +5,12 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=$top/build
-root=$b/initramfs
+# RVFIO_MODROOT / RVFIO_INITRAMFS: the bench kernel's modules and image.
+modroot=${RVFIO_MODROOT:-$b/modroot}
+out=${RVFIO_INITRAMFS:-$b/initramfs.cpio.gz}
+root=${out%.cpio.gz}
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,etc,lib,lib64,rvfio/upstream,rvfio/bin,rvfio/suites}
+mkdir -p "$root"/{bin,sbin,etc,lib,lib64,rvfio/upstream,rvfio/bin,rvfio/bench,rvfio/suites}
 
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
@@ -15,7 +18,7 @@ cp "$top/harness/guest/init" "$root/init"
 cp "$top/harness/guest/lib.sh" "$root/rvfio/"
 cp "$top"/harness/guest/suites/* "$root/rvfio/suites/"
 chmod +x "$root/init" "$root"/rvfio/suites/*
-cp -a "$b/modroot/lib/modules" "$root/lib/"
+cp -a "$modroot/lib/modules" "$root/lib/"
 
 # Upstream's selftests (unchanged) and the project's own.
 for t in "$b"/selftests/vfio/vfio_*_test; do
@@ -24,9 +27,11 @@ done
 if [ -d "$b/selftests/rvfio" ]; then
 	find "$b/selftests/rvfio" -maxdepth 1 -type f -executable -exec cp {} "$root/rvfio/bin/" \;
 fi
+# The benchmark, apart from the tests (the rvfio suite runs all of rvfio/bin).
+[ -x "$b/selftests/rvfio-bench/rvfio_bench" ] && cp "$b/selftests/rvfio-bench/rvfio_bench" "$root/rvfio/bench/"
 
 # Shared libraries of every dynamic binary, at the same paths.
-for f in "$root"/rvfio/upstream/* "$root"/rvfio/bin/*; do
+for f in "$root"/rvfio/upstream/* "$root"/rvfio/bin/* "$root"/rvfio/bench/*; do
 	[ -f "$f" ] || continue
 	ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true
 done | sort -u | while read -r lib; do
@@ -35,5 +40,5 @@ done | sort -u | while read -r lib; do
 done
 
 echo "root:x:0:0:root:/tmp:/bin/sh" > "$root/etc/passwd"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$b/initramfs.cpio.gz"
-echo "initramfs: $(du -h "$b/initramfs.cpio.gz" | cut -f1)"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+echo "initramfs: $(du -h "$out" | cut -f1)"

@@ -15,6 +15,13 @@ exec 9>"${RVFIO_LOCK:-$b/.busy.lock}"
 flock 9
 src=$b/tree         # patched + overlaid source tree
 obj=$b/obj          # Kbuild output
+modroot=$b/modroot  # installed modules, for the initramfs
+frag=$top/harness/kernel.config
+# RVFIO_KERNEL=bench: the bench kernel (harness/kernel-bench.config), same
+# tree, its own obj dir and modules.
+if [ "${RVFIO_KERNEL:-test}" = bench ]; then
+	obj=$b/obj-bench modroot=$b/modroot-bench
+fi
 jobs=${JOBS:-$(nproc)}
 
 deb=$(ls "$cache"/debs/linux-source-7.3_*.deb | sort -V | tail -1)
@@ -77,7 +84,14 @@ kmake() {
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
 # 4. Configuration: tinyconfig + the fragment, redone when it changes.
-frag=$top/harness/kernel.config
+if [ "${RVFIO_KERNEL:-test}" = bench ]; then
+	# The test fragment less what the bench fragment names, then the latter.
+	mkdir -p "$obj"
+	bfrag=$top/harness/kernel-bench.config
+	names=$(grep -oE '^CONFIG_[A-Za-z0-9_]+' "$bfrag" | paste -sd'|')
+	{ grep -vE "^($names)(_[A-Za-z0-9_]*)?=" "$frag"; cat "$bfrag"; } > "$obj/rvfio-fragment.config"
+	frag=$obj/rvfio-fragment.config
+fi
 cfgsum=$( (cat "$frag"; cat "$b/.tree") | sha1sum | cut -c1-16)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.rvfio-config" 2>/dev/null)" != "$cfgsum" ]; then
 	echo "kernel: configuring"
@@ -100,7 +114,7 @@ fi
 # 5. Build, install modules and uapi headers for the guest and the tests.
 echo "kernel: building (-j$jobs)"
 kmake -j"$jobs" bzImage modules
-rm -rf "$b/modroot"
-kmake -s INSTALL_MOD_PATH="$b/modroot" INSTALL_MOD_STRIP=1 modules_install DEPMOD=/sbin/depmod
-kmake -s headers_install INSTALL_HDR_PATH="$b/headers" >/dev/null
+rm -rf "$modroot"
+kmake -s INSTALL_MOD_PATH="$modroot" INSTALL_MOD_STRIP=1 modules_install DEPMOD=/sbin/depmod
+[ "${RVFIO_KERNEL:-test}" = bench ] || kmake -s headers_install INSTALL_HDR_PATH="$b/headers" >/dev/null
 echo "kernel: ok ($(cat "$obj/include/config/kernel.release"))"

@@ -73,6 +73,18 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu
  hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=16 hung_task_panic=0
  kunit.filter_glob=$kunit_glob
  RVFIO_DRIVER=$driver RVFIO_PLAN=${plan// /,} RVFIO_SHELL=$interactive"
+# The benchmark (harness/bench.sh): its mode and options travel the same way;
+# a bench run without a mode (make check's) is the quick one.
+case " $plan " in *" bench "*) RVFIO_BENCH=${RVFIO_BENCH:-quick} ;; esac
+for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS; do
+	[ -n "${!v:-}" ] && append="$append $v=${!v}"
+done
+# The kernel and initramfs (RVFIO_OBJ, RVFIO_INITRAMFS: the bench kernel's).
+obj=${RVFIO_OBJ:-$b/obj}
+initrd=${RVFIO_INITRAMFS:-$b/initramfs.cpio.gz}
+# A bench boot has a third edu behind the bridge (a device set of three).
+extra=()
+[ -n "${RVFIO_BENCH:-}" ] && extra=(-device edu,bus=pbr,addr=3.0)
 # The plan travels as one word; init splits it again.
 qemu_args=(
 	-machine q35 -accel "tcg,thread=${RVFIO_TCG_THREAD:-single}" -cpu max -smp 2 -m 4G
@@ -87,8 +99,9 @@ qemu_args=(
 	-object memory-backend-memfd,id=ivshm,size=1G,share=on
 	-device ivshmem-plain,memdev=ivshm
 	-device VGA
-	-kernel "$b/obj/arch/x86/boot/bzImage"
-	-initrd "$b/initramfs.cpio.gz"
+	"${extra[@]}"
+	-kernel "$obj/arch/x86/boot/bzImage"
+	-initrd "$initrd"
 	-append "$(set -f; echo $append)"
 )
 
