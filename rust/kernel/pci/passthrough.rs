@@ -65,6 +65,7 @@ macro_rules! config_value {
             impl private::Sealed for $t {}
 
             impl ConfigValue for $t {
+                #[inline]
                 unsafe fn user_read(pdev: *mut bindings::pci_dev, off: c_int) -> Result<Self> {
                     let mut v: $t = 0;
                     // SAFETY: `pdev` is valid (safety requirements); `v` is a valid output.
@@ -72,6 +73,7 @@ macro_rules! config_value {
                     Ok(v)
                 }
 
+                #[inline]
                 unsafe fn user_write(pdev: *mut bindings::pci_dev, off: c_int, v: Self) -> Result {
                     // SAFETY: `pdev` is valid (safety requirements).
                     to_result(unsafe { bindings::$write(pdev, off, v) })
@@ -135,59 +137,69 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns the header type (`PCI_HEADER_TYPE_*`, without the multi-function bit).
+    #[inline]
     pub fn hdr_type(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).hdr_type }
     }
 
     /// Returns whether the function is an SR-IOV virtual function.
+    #[inline]
     pub fn is_virtfn(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).is_virtfn() != 0 }
     }
 
     /// Returns whether the function is PCI Express.
+    #[inline]
     pub fn is_pcie(&self) -> bool {
         self.pcie_cap() != 0
     }
 
     /// Returns the offset of the PCI Express capability, or 0.
+    #[inline]
     pub fn pcie_cap(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).pcie_cap }
     }
 
     /// Returns the offset of the MSI capability, or 0.
+    #[inline]
     pub fn msi_cap(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).msi_cap }
     }
 
     /// Returns the offset of the MSI-X capability, or 0.
+    #[inline]
     pub fn msix_cap(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).msix_cap }
     }
 
     /// Returns the legacy interrupt pin (1 = INTA .. 4 = INTD), or 0 if none.
+    #[inline]
     pub fn interrupt_pin(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).pin }
     }
 
     /// Returns the IRQ number the legacy interrupt is routed to, or 0.
+    #[inline]
     pub fn irq(&self) -> u32 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).irq }
     }
 
     /// Returns whether INTx can be masked through the command register (PCI 2.3).
+    #[inline]
     pub fn intx_mask_supported(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).broken_intx_masking() == 0 }
     }
 
     /// Returns whether the BARs must not be mapped (a quirk of some devices).
+    #[inline]
     pub fn non_mappable_bars(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).non_mappable_bars() != 0 }
@@ -208,6 +220,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns the offset of standard capability `cap` in config space, if present.
+    #[inline]
     pub fn find_capability(&self, cap: u8) -> Option<u8> {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         let pos = unsafe { bindings::pci_find_capability(self.as_raw(), cap.into()) };
@@ -215,6 +228,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns the offset of extended capability `cap` in config space, if present.
+    #[inline]
     pub fn find_ext_capability(&self, cap: u16) -> Option<u16> {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         let pos = unsafe { bindings::pci_find_ext_capability(self.as_raw(), cap.into()) };
@@ -222,6 +236,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns the number of enabled SR-IOV virtual functions.
+    #[inline]
     pub fn num_vf(&self) -> u32 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         let n = unsafe { bindings::pci_num_vf(self.as_raw()) };
@@ -229,18 +244,21 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns whether the function sits on a root bus (no bridge above it).
+    #[inline]
     pub fn on_root_bus(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, whose `bus` is valid.
         unsafe { (*(*self.as_raw()).bus).self_.is_null() }
     }
 
     /// Returns an identifier of the function's bus, for grouping (never dereferenced).
+    #[inline]
     pub fn bus_id(&self) -> *const c_void {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).bus.cast_const().cast() }
     }
 
     /// Returns an identifier of the function's hot-plug slot, if it has one.
+    #[inline]
     pub fn slot_id(&self) -> Option<*const c_void> {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         let slot = unsafe { (*self.as_raw()).slot };
@@ -248,6 +266,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns whether a slot reset of the function's slot is possible.
+    #[inline]
     pub fn can_reset_slot(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; a NULL slot is allowed.
         unsafe { bindings::pci_probe_reset_slot((*self.as_raw()).slot) == 0 }
@@ -255,6 +274,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 
 
     /// Returns whether a secondary bus reset of the function's bus is possible.
+    #[inline]
     pub fn can_reset_bus(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, whose `bus` is valid.
         unsafe { bindings::pci_probe_reset_bus((*self.as_raw()).bus) == 0 }
@@ -298,6 +318,7 @@ impl Device<device::Bound> {
     /// Sets the power state (`pci_set_power_state`).
     ///
     /// Only for a bound device: the power state belongs to the driver that has the device.
+    #[inline]
     pub fn set_power_state(&self, state: PowerState) -> Result {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         to_result(unsafe { bindings::pci_set_power_state(self.as_raw(), state as i32) })
@@ -327,24 +348,28 @@ impl Device<device::Bound> {
     }
 
     /// Enables the device (`pci_enable_device`): wakes it up and turns on I/O and memory.
+    #[inline]
     pub fn enable_device(&self) -> Result {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         to_result(unsafe { bindings::pci_enable_device(self.as_raw()) })
     }
 
     /// Disables the device (`pci_disable_device`), balancing [`Device::enable_device`].
+    #[inline]
     pub fn disable_device(&self) {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         unsafe { bindings::pci_disable_device(self.as_raw()) }
     }
 
     /// Clears bus mastering.
+    #[inline]
     pub fn clear_master(&self) {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         unsafe { bindings::pci_clear_master(self.as_raw()) }
     }
 
     /// Enables or disables INTx through the command register.
+    #[inline]
     pub fn intx(&self, enable: bool) {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         unsafe { bindings::pci_intx(self.as_raw(), enable.into()) }
@@ -353,30 +378,35 @@ impl Device<device::Bound> {
     /// Resets the function if nothing else holds its lock (`pci_try_reset_function`).
     ///
     /// Fails with `EAGAIN` if the device lock is contended, `ENOTTY` if no reset method works.
+    #[inline]
     pub fn try_reset_function(&self) -> Result {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         to_result(unsafe { bindings::pci_try_reset_function(self.as_raw()) })
     }
 
     /// Resets the slot or bus of the function, and every function below it (`pci_reset_bus`).
+    #[inline]
     pub fn reset_bus(&self) -> Result {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         to_result(unsafe { bindings::pci_reset_bus(self.as_raw()) })
     }
 
     /// Saves the device's state into the PCI core (`pci_save_state`).
+    #[inline]
     pub fn save_state(&self) {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         unsafe { bindings::pci_save_state(self.as_raw()) };
     }
 
     /// Restores the state last saved into the PCI core (`pci_restore_state`).
+    #[inline]
     pub fn restore_state(&self) {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         unsafe { bindings::pci_restore_state(self.as_raw()) }
     }
 
     /// Copies the state saved in the PCI core out, to be loaded back later.
+    #[inline]
     pub fn store_saved_state(&self) -> Option<SavedState> {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         let ptr = unsafe { bindings::pci_store_saved_state(self.as_raw()) };
@@ -385,6 +415,7 @@ impl Device<device::Bound> {
     }
 
     /// Loads `state` back into the PCI core (to be applied by [`Device::restore_state`]).
+    #[inline]
     pub fn load_saved_state(&self, state: SavedState) -> Result {
         let mut ptr = state.ptr.as_ptr();
         core::mem::forget(state);
@@ -459,6 +490,7 @@ macro_rules! io_read_accessors {
     ($(($read:ident, $ty:ty, $cread:ident)),* $(,)?) => {
         $(
             #[doc = concat!("Reads a `", stringify!($ty), "` at `off` (little-endian device).")]
+            #[inline]
             pub fn $read(&self, off: usize) -> Result<$ty> {
                 let p = self.at(off, size_of::<$ty>())?;
                 // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
@@ -474,6 +506,7 @@ macro_rules! io_write_accessors {
     ($(($write:ident, $ty:ty, $cwrite:ident)),* $(,)?) => {
         $(
             #[doc = concat!("Writes a `", stringify!($ty), "` at `off` (little-endian device).")]
+            #[inline]
             pub fn $write(&self, v: $ty, off: usize) -> Result {
                 let p = self.at(off, size_of::<$ty>())?;
                 // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
@@ -485,6 +518,7 @@ macro_rules! io_write_accessors {
 }
 
 /// Returns `base + off` if `[off, off + size)` lies inside `len` bytes and `off` is aligned.
+#[inline]
 fn io_at(base: NonNull<c_void>, len: usize, off: usize, size: usize) -> Result<*mut c_void> {
     if off % size != 0 || off.checked_add(size).is_none_or(|end| end > len) {
         return Err(EINVAL);
@@ -495,20 +529,24 @@ fn io_at(base: NonNull<c_void>, len: usize, off: usize, size: usize) -> Result<*
 
 impl IoMapping {
     /// Returns the mapped length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Returns whether the mapping is empty (never: BARs have a size).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Returns the BAR index.
+    #[inline]
     pub fn bar(&self) -> u32 {
         self.bar
     }
 
+    #[inline]
     fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
         io_at(self.addr, self.len, off, size)
     }
@@ -526,6 +564,7 @@ impl IoMapping {
 
     /// Reads a `u64` at `off`: one 8-byte access on a memory BAR, two dwords (low first) on an
     /// I/O port BAR, which has no 8-byte accesses (`ioread64_lo_hi`).
+    #[inline]
     pub fn read64(&self, off: usize) -> Result<u64> {
         let p = self.at(off, 8)?;
         // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
@@ -533,6 +572,7 @@ impl IoMapping {
     }
 
     /// Writes a `u64` at `off`, as [`IoMapping::read64`] reads one (`iowrite64_lo_hi`).
+    #[inline]
     pub fn write64(&self, v: u64, off: usize) -> Result {
         let p = self.at(off, 8)?;
         // SAFETY: `p` is inside the mapping (checked by `at`), suitably aligned.
@@ -633,15 +673,18 @@ impl Device<device::Bound> {
 
 impl RomMapping<'_> {
     /// Returns the size of the ROM images in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Returns whether the ROM holds no image.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    #[inline]
     fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
         io_at(self.addr, self.len, off, size)
     }
@@ -667,6 +710,7 @@ pub const IRQ_NOTCONNECTED: u32 = 1 << 31;
 impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Returns the current power state as the PCI core tracks it (C's `pci_power_t`: `0` is D0,
     /// `3` D3hot, `4` D3cold, `5` unknown, `-1` an error).
+    #[inline]
     pub fn current_power_state(&self) -> i32 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).current_state }
@@ -674,6 +718,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 
     /// Returns whether the function does not implement the memory enable bit of the command
     /// register (SR-IOV VFs and some quirky devices).
+    #[inline]
     pub fn no_command_memory(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).no_command_memory() != 0 }
@@ -681,6 +726,7 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 
     /// Returns the size of the platform's shadow copy of the expansion ROM, or 0 if there is
     /// none (`pdev->rom`/`pdev->romlen`).
+    #[inline]
     pub fn shadow_rom_len(&self) -> usize {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         let (rom, len) = unsafe { ((*self.as_raw()).rom, (*self.as_raw()).romlen) };
@@ -726,12 +772,14 @@ impl Device<device::Bound> {
     }
 
     /// Returns the maximum payload size the function is set to, in bytes (`pcie_get_mps`).
+    #[inline]
     pub fn pcie_get_mps(&self) -> i32 {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         unsafe { bindings::pcie_get_mps(self.as_raw()) }
     }
 
     /// Sets the maximum read request size, in bytes (`pcie_set_readrq`).
+    #[inline]
     pub fn pcie_set_readrq(&self, rq: i32) -> Result {
         // SAFETY: `self.as_raw()` is a valid, bound `struct pci_dev`.
         to_result(unsafe { bindings::pcie_set_readrq(self.as_raw(), rq) })

@@ -55,6 +55,7 @@ unsafe extern "C" fn walk_one(dev: *mut bindings::pci_dev, data: *mut c_void) ->
 
 impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Returns the PCI domain (segment) number.
+    #[inline]
     pub fn domain_nr(&self) -> u32 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, with a valid `bus`.
         let nr = unsafe { bindings::pci_domain_nr((*self.as_raw()).bus) };
@@ -62,12 +63,14 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns the number of the bus the function sits on.
+    #[inline]
     pub fn bus_number(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`, with a valid `bus`.
         unsafe { (*(*self.as_raw()).bus).number }
     }
 
     /// Returns the function's device and function number (`PCI_DEVFN`).
+    #[inline]
     pub fn devfn(&self) -> u8 {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         let devfn = unsafe { (*self.as_raw()).devfn };
@@ -76,12 +79,14 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     }
 
     /// Returns whether the function is an SR-IOV physical function.
+    #[inline]
     pub fn is_physfn(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { (*self.as_raw()).is_physfn() != 0 }
     }
 
     /// Returns whether MSI-X vectors can be allocated after MSI-X is enabled.
+    #[inline]
     pub fn msix_can_alloc_dyn(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { bindings::pci_msix_can_alloc_dyn(self.as_raw()) }
