@@ -201,13 +201,19 @@ fn check_memory(mem: &MemoryState, pdev: &pci::Device<Bound>, test_mem: bool) ->
     Ok(())
 }
 
-/// The mapping of `bar`, or the reason there is none (reported only now that the BAR is used).
-fn mapping<'a>(
-    mem: &'a MemoryState,
-    pdev: &'a pci::Device<Bound>,
+/// Runs `f` on the mapping of `bar` with the read side of `memory_lock` held and memory decode
+/// checked (for memory BARs, `test_mem`); the guard lives only as long as `f`, so no copy to or
+/// from userspace can happen under it. A BAR without a mapping reports why now.
+fn with_bar<R>(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
     bar: u32,
-) -> Result<&'a IoMapping> {
-    mem.bar(pdev, bar)
+    test_mem: bool,
+    f: impl FnOnce(&IoMapping) -> Result<R>,
+) -> Result<R> {
+    let mem = dev.memory_read();
+    check_memory(&mem, pdev, test_mem)?;
+    f(mem.bar(pdev, bar)?)
 }
 
 /// The most bytes a BAR access moves under one hold of the read side of `memory_lock`: a run of
@@ -245,28 +251,22 @@ fn io_chunk(
             _ => [buf.take::<1>()?[0], 0, 0, 0, 0, 0, 0, 0],
         };
         let v = u64::from_le_bytes(bytes);
-        let mem = dev.memory_read();
-        check_memory(&mem, pdev, test_mem)?;
-        let io = mapping(&mem, pdev, bar)?;
         // CAST: Each arm writes only the low `n` bytes of `v`, which came from `n` user bytes.
-        match n {
+        with_bar(dev, pdev, bar, test_mem, |io| match n {
             8 => io.write64(v, off),
             4 => io.write32(v as u32, off),
             2 => io.write16(v as u16, off),
             _ => io.write8(v as u8, off),
-        }
+        })
     } else {
-        let v = {
-            let mem = dev.memory_read();
-            check_memory(&mem, pdev, test_mem)?;
-            let io = mapping(&mem, pdev, bar)?;
-            match n {
+        let v = with_bar(dev, pdev, bar, test_mem, |io| {
+            Ok(match n {
                 8 => io.read64(off)?,
                 4 => io.read32(off)?.into(),
                 2 => io.read16(off)?.into(),
                 _ => io.read8(off)?.into(),
-            }
-        };
+            })
+        })?;
         buf.put(&v.to_le_bytes()[..n])
     }
 }
@@ -298,25 +298,22 @@ fn io_run(
                 }
                 return Ok(());
             }
-            let mem = dev.memory_read();
-            check_memory(&mem, pdev, test_mem)?;
-            let io = mapping(&mem, pdev, bar)?;
-            for (i, q) in stage.chunks_exact(8).enumerate() {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(q);
-                io.write64(u64::from_le_bytes(b), off + i * 8)?;
-            }
-            Ok(())
+            with_bar(dev, pdev, bar, test_mem, |io| {
+                for (i, q) in stage.chunks_exact(8).enumerate() {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(q);
+                    io.write64(u64::from_le_bytes(b), off + i * 8)?;
+                }
+                Ok(())
+            })
         }
         UserBuf::Read(_) => {
-            {
-                let mem = dev.memory_read();
-                check_memory(&mem, pdev, test_mem)?;
-                let io = mapping(&mem, pdev, bar)?;
+            with_bar(dev, pdev, bar, test_mem, |io| {
                 for (i, q) in stage.chunks_exact_mut(8).enumerate() {
                     q.copy_from_slice(&io.read64(off + i * 8)?.to_le_bytes());
                 }
-            }
+                Ok(())
+            })?;
             buf.put(stage)
         }
     }
