@@ -17,7 +17,9 @@ use crate::{
     device,
     devres::Devres,
     error::to_result,
-    prelude::*, //
+    mm::pfnmap::IoPfns,
+    prelude::*,
+    types::Opaque, //
 };
 use core::ptr::NonNull;
 
@@ -455,15 +457,93 @@ impl Device<device::Bound> {
             unsafe { bindings::pci_release_selected_regions(self.as_raw(), mask) };
             return Err(ENOMEM);
         };
+        let (pfns, tail) = self.mappable_pages(bar, len);
         // INVARIANT: Requested and mapped above; `len` is the resource's length, which fits in
-        // `usize` (checked before anything was requested).
+        // `usize` (checked before anything was requested); `pfns` cover the requested region
+        // and, for a BAR smaller than a page, the reserved `tail`.
         let map = IoMapping {
             pdev: self.as_raw(),
             addr,
             len,
             bar,
+            pfns,
+            tail,
         };
         Devres::new(self.as_ref(), map)
+    }
+
+    /// Returns the page frames of memory BAR `bar` (of `len` bytes, requested) that userspace
+    /// may map, and the reservation of the rest of its page that it needs to be mappable if it
+    /// is smaller than a page.
+    ///
+    /// Userspace maps whole pages: a BAR of a page or more (sized and aligned to a power of
+    /// two) is made of whole pages; a smaller one is mappable only if it starts a page and the
+    /// rest of that page can be reserved, so that no BAR of another device can ever be put
+    /// there. One that does not start a page is not mappable: userspace could not tell where
+    /// in the page it is.
+    fn mappable_pages(
+        &self,
+        bar: u32,
+        len: usize,
+    ) -> (Option<IoPfns>, Option<KBox<Opaque<bindings::resource>>>) {
+        let flags = self.resource_flags(bar);
+        let Ok(start) = self.resource_start(bar) else {
+            return (None, None);
+        };
+        if self.non_mappable_bars() || flags & u64::from(bindings::IORESOURCE_MEM) == 0 {
+            return (None, None);
+        }
+        // CAST: Widening.
+        let page = bindings::PAGE_SIZE as u64;
+        let start: u64 = start;
+        if start % page != 0 {
+            return (None, None);
+        }
+        let Ok(first) = usize::try_from(start >> bindings::PAGE_SHIFT) else {
+            return (None, None);
+        };
+        let count = len.div_ceil(bindings::PAGE_SIZE);
+        // SAFETY: Memory BAR `bar` of this device, requested by the caller: MMIO, not RAM.
+        let pfns = unsafe { IoPfns::new(first, count) };
+        // CAST: Widening.
+        let len = len as u64;
+        if len >= page {
+            return (Some(pfns), None);
+        }
+        match self.reserve_page_tail(bar, start + len, start + page - 1, flags) {
+            Some(tail) => (Some(pfns), Some(tail)),
+            None => (None, None),
+        }
+    }
+
+    /// Reserves `[start, end]`, the rest of the page of sub-page memory BAR `bar`, in the
+    /// parent resource of that BAR.
+    fn reserve_page_tail(
+        &self,
+        bar: u32,
+        start: u64,
+        end: u64,
+        flags: u64,
+    ) -> Option<KBox<Opaque<bindings::resource>>> {
+        let res = KBox::new(Opaque::<bindings::resource>::zeroed(), GFP_KERNEL).ok()?;
+        // CAST: `bar` is a standard BAR index, below `PCI_NUM_RESOURCES`.
+        let i = bar as usize;
+        // SAFETY: `res` is ours, not yet published; the device is valid and bound, so its
+        // resource `i` and that resource's parent are stable.
+        let ret = unsafe {
+            let r = res.get();
+            (*r).name = c"vfio sub-page reserved".as_char_ptr();
+            (*r).start = start;
+            (*r).end = end;
+            // CAST: The flags came from an `unsigned long`.
+            (*r).flags = flags as c_ulong;
+            let parent = (*self.as_raw()).resource[i].parent;
+            if parent.is_null() {
+                return None;
+            }
+            bindings::request_resource(parent, r)
+        };
+        (ret == 0).then_some(res)
     }
 }
 
@@ -479,6 +559,11 @@ pub struct IoMapping {
     addr: NonNull<c_void>,
     len: usize,
     bar: u32,
+    /// Where userspace may map the BAR, if it may (see [`IoMapping::pfns`]).
+    pfns: Option<IoPfns>,
+    /// For a memory BAR smaller than a page that starts a page: the rest of that page, reserved
+    /// so that no other BAR can be placed in it, which lets the whole page be mapped.
+    tail: Option<KBox<Opaque<bindings::resource>>>,
 }
 
 // SAFETY: The mapping is a cookie usable from any thread.
@@ -546,6 +631,14 @@ impl IoMapping {
         self.bar
     }
 
+    /// Returns the page frames userspace may map for this BAR, or `None` if it may not (an I/O
+    /// port BAR, a device whose BARs must not be mapped, a BAR smaller than a page that does
+    /// not start one or whose page could not be reserved).
+    #[inline]
+    pub fn pfns(&self) -> Option<IoPfns> {
+        self.pfns
+    }
+
     #[inline]
     fn at(&self, off: usize, size: usize) -> Result<*mut c_void> {
         io_at(self.addr, self.len, off, size)
@@ -610,6 +703,10 @@ impl Drop for IoMapping {
         unsafe {
             bindings::pci_iounmap(self.pdev, self.addr.as_ptr());
             bindings::pci_release_selected_regions(self.pdev, 1 << self.bar);
+        }
+        if let Some(tail) = &self.tail {
+            // SAFETY: Requested by `reserve_page_tail`, released only here.
+            unsafe { bindings::release_resource(tail.get()) };
         }
     }
 }
