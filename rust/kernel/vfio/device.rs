@@ -33,6 +33,7 @@ use crate::{
     },
     prelude::*,
     devres,
+    mm::virt::VmaNew,
     sync::{
         aref::{
             ARef,
@@ -154,6 +155,12 @@ pub trait Driver: Sized + 'static {
         _arg: UserPtr,
         _argsz: usize,
     ) -> Result<isize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `mmap()` of the device file: sets up the new VMA `vma`, whose offset names a region of
+    /// the device and a place in it. Without it, `mmap()` fails with `EINVAL`.
+    fn mmap(_dev: &Device<Self>, _parent: &device::Device<Bound>, _vma: &VmaNew) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -410,6 +417,26 @@ impl<T: Driver> Device<T> {
         &self.parent
     }
 
+    /// Zaps the page table entries of every mapping of the device's file between the offsets
+    /// `start` and `start + len`, in every process: the next access faults.
+    ///
+    /// For mappings the driver made of its own file; mappings handed to a DMA buffer are the
+    /// buffer's to zap.
+    pub fn zap_file_mappings(&self, start: u64, len: u64) {
+        let (Ok(start), Ok(len)) = (i64::try_from(start), i64::try_from(len)) else {
+            return;
+        };
+        // SAFETY: `self` is valid; the VFIO core gives every registered device an inode
+        // (`vdev->inode`) whose address space all mappings of its files share, and
+        // `unmap_mapping_range` takes the locks it needs.
+        unsafe {
+            let inode = (*self.as_raw()).inode;
+            if !inode.is_null() {
+                bindings::unmap_mapping_range((*inode).i_mapping, start, len, 1);
+            }
+        }
+    }
+
     /// Returns whether the device was opened through its iommufd cdev (not a group).
     pub fn cdev_opened(&self) -> bool {
         // SAFETY: `self` is valid; the flag is set before any ioctl of the opening file.
@@ -634,6 +661,11 @@ impl<T: Driver> DeviceVTable<T> {
         } else {
             None
         },
+        mmap: if T::HAS_MMAP {
+            Some(Self::mmap)
+        } else {
+            None
+        },
         request: if T::HAS_REQUEST {
             Some(Self::request)
         } else {
@@ -808,6 +840,20 @@ impl<T: Driver> DeviceVTable<T> {
             let n = T::device_feature(dev, parent, flags, UserPtr::from_ptr(arg), argsz)?;
             c_int::try_from(n).map_err(|_| EINVAL)
         })
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `vma` is a new VMA being set up by `mmap()` of the device's file.
+    unsafe extern "C" fn mmap(
+        vdev: *mut bindings::vfio_device,
+        vma: *mut bindings::vm_area_struct,
+    ) -> c_int {
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        // SAFETY: The VFIO core passes the VMA its `mmap` file operation got, under setup.
+        let vma = unsafe { VmaNew::from_raw(vma) };
+        from_result(|| T::mmap(dev, parent, vma).map(|()| 0))
     }
 
     /// # Safety
