@@ -22,11 +22,18 @@
 
 #![forbid(unsafe_code)]
 
-use crate::config::PmRestore;
+use crate::{
+    config::PmRestore,
+    dmabuf::{
+        BarBuf,
+        Registry, //
+    },
+};
 use kernel::{
     device::Bound,
     devres::Devres,
     eventfd::EventFd,
+    mm::pfnmap::IoPfns,
     pci::{
         self,
         passthrough::{
@@ -40,6 +47,7 @@ use kernel::{
         new_rwsem,
         ReadGuard,
         RwSemaphore,
+        Arc,
         WriteGuard, //
     },
 };
@@ -63,6 +71,9 @@ pub(crate) struct MemoryState {
     pm_wake: Option<EventFd>,
     /// The function's state kept across D3hot; every power state change goes through it.
     pm: PmRestore,
+    /// The device's DMA buffers: those made by `mmap()` and those exported. Their `revoked`
+    /// state follows `revoked`, under this lock.
+    bufs: Arc<Registry>,
 }
 
 impl MemoryState {
@@ -73,6 +84,29 @@ impl MemoryState {
     /// brings the device back to D0 is seen without anyone having to say so.
     pub(crate) fn memory_enabled(&self, pdev: &pci::Device) -> bool {
         pdev.current_power_state() < PowerState::D3Hot as i32 && self.cmd_memory
+    }
+
+    /// Returns whether the user may reach the device's memory (C: the checks of
+    /// `vfio_pci_vmf_insert_pfn`): memory decode is on and the user did not put the device in
+    /// low power.
+    pub(crate) fn user_access(&self, pdev: &pci::Device) -> bool {
+        !self.pm_runtime_engaged && self.memory_enabled(pdev)
+    }
+
+    /// Returns whether a buffer made now starts revoked (the device's mappings are).
+    pub(crate) fn revoked_for_new(&self) -> bool {
+        self.revoked
+    }
+
+    /// Returns the registry of the device's buffers, for a new one.
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.bufs
+    }
+
+    /// Returns the page frames of `bar` that userspace may map, if the BAR is claimed and
+    /// mappable.
+    pub(crate) fn bar_pfns(&self, bar: u32) -> Option<IoPfns> {
+        self.try_bar(bar)?.pfns()
     }
 
     /// Returns the mapping of `bar`, or why there is none (reported only now that the BAR is
@@ -113,7 +147,7 @@ pub(crate) struct MemoryLock {
 
 impl MemoryLock {
     /// A lock for a closed device: no BAR mapped, memory decode off; `pm` as probed.
-    pub(crate) fn new(pm: PmRestore) -> impl PinInit<Self> {
+    pub(crate) fn new(pm: PmRestore, bufs: Arc<Registry>) -> impl PinInit<Self> {
         pin_init!(Self {
             sem <- new_rwsem!(MemoryState {
                 bars: core::array::from_fn(|_| Err(ENODEV)),
@@ -122,6 +156,7 @@ impl MemoryLock {
                 pm_runtime_engaged: false,
                 pm_wake: None,
                 pm,
+                bufs,
             }),
         })
     }
@@ -206,16 +241,22 @@ impl MemoryWriteGuard<'_> {
     /// Needs the write side: a fault in progress holds the read side, so none can install a
     /// mapping of the old state after this returns.
     pub(crate) fn zap_revoke_bars(&mut self) {
-        // TODO[DMABUF]: revoke and zap each DMABUF of the device, and the device file's own
-        // mappings when `zap_bars_on_revoke` is set, once BAR mmap exists.
         self.guard.revoked = true;
+        self.set_bufs_revoked(true);
     }
 
     /// Gives the user's mappings back (the DMABUFs fault in again). Only with memory decode on.
     pub(crate) fn unrevoke_bars(&mut self) {
         if self.memory_enabled() {
             self.guard.revoked = false;
+            self.set_bufs_revoked(false);
         }
+    }
+
+    /// Revokes every buffer of the device, or gives them back.
+    fn set_bufs_revoked(&self, revoke: bool) {
+        let bufs = self.guard.bufs.clone();
+        bufs.for_each(|buf| BarBuf::set_revoked(buf, revoke, self));
     }
 
     /// Maps every BAR for an opened device; a failure is kept per BAR and reported when that
@@ -238,6 +279,9 @@ impl MemoryWriteGuard<'_> {
     /// user, leaves low power.
     pub(crate) fn close(&mut self) {
         self.zap_revoke_bars();
+        // Exported buffers outlive the open device: they stay revoked for good.
+        let bufs = self.guard.bufs.clone();
+        bufs.for_each(|buf| BarBuf::detach(buf, self));
         for bar in self.guard.bars.iter_mut() {
             *bar = Err(ENODEV);
         }

@@ -15,6 +15,8 @@
 //! 5. the `memory_lock` ([`crate::memory`]), reached through [`CoreDevice::memory_read`],
 //!    [`CoreDevice::memory_write`] and [`CoreDevice::memory_write_revoke`]: read side for BAR
 //!    access, write side while memory decode or the power state changes or the device is reset;
+//!    revoking takes, inside it, the registry of the device's DMA buffers, a buffer's
+//!    reservation lock and the page table locks ([`crate::dmabuf`]);
 //! 6. the error and request eventfds ([`crate::intrs::Triggers`]): a spinlock, so that
 //!    signalling never sleeps; nothing is taken inside it.
 
@@ -37,6 +39,7 @@ use kernel::{
         Bound, //
     },
     eventfd::EventFd,
+    mm::virt::VmaNew,
     new_mutex,
     pci::{
         self,
@@ -259,7 +262,10 @@ impl VfioPciCore {
 
         // Config space answers in any power state but D3cold, which a bound device is not in.
         let msix = Self::msix_table(pdev);
-        let memory = Arc::pin_init(MemoryLock::new(config::PmRestore::new(pdev)), GFP_KERNEL)?;
+        let memory = Arc::pin_init(
+            MemoryLock::new(config::PmRestore::new(pdev), crate::dmabuf::Registry::new()?),
+            GFP_KERNEL,
+        )?;
         let data = try_pin_init!(CoreDevice {
             pdev: pdev.into(),
             options,
@@ -829,6 +835,11 @@ impl vfio::Driver for VfioPciCore {
     ) -> Result<isize> {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
         Self::feature(dev, pdev, flags, arg, argsz)
+    }
+
+    fn mmap(dev: &Device, parent: &device::Device<Bound>, vma: &VmaNew) -> Result {
+        let pdev: &pci::Device<Bound> = parent.try_into()?;
+        crate::dmabuf::mmap(dev, pdev, vma)
     }
 
     fn request(dev: &Device, parent: &device::Device<Bound>, count: u32) {

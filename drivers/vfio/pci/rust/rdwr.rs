@@ -440,7 +440,7 @@ pub(crate) fn region_info(
     dev: &Device,
     pdev: &pci::Device<Bound>,
     info: &mut vfio::RegionInfo,
-    _caps: &mut vfio::InfoCaps<'_>,
+    caps: &mut vfio::InfoCaps<'_>,
 ) -> Result {
     const READ: u32 = uapi::VFIO_REGION_INFO_FLAG_READ;
     const WRITE: u32 = uapi::VFIO_REGION_INFO_FLAG_WRITE;
@@ -453,9 +453,16 @@ pub(crate) fn region_info(
         i if i < STD_NUM_BARS => {
             info.offset = index_to_offset(i);
             info.size = pdev.resource_len(i)?;
-            // BAR mmap arrives with the DMABUF-backed mapping: until then no BAR offers
-            // VFIO_REGION_INFO_FLAG_MMAP.
             info.flags = if info.size == 0 { 0 } else { READ | WRITE };
+            if info.size != 0 && crate::dmabuf::mmap_supported(dev, pdev, i) {
+                info.flags |= uapi::VFIO_REGION_INFO_FLAG_MMAP;
+                // The MSI-X table's BAR may be mapped whole, table included (the user's
+                // writes to the table reach no interrupt of ours): say so.
+                if dev.msix.is_some_and(|m| m.bar == i) {
+                    // CAST: The capability's ID and version are small constants.
+                    caps.add(uapi::VFIO_REGION_INFO_CAP_MSIX_MAPPABLE as u16, 1, &[])?;
+                }
+            }
         }
         uapi::VFIO_PCI_ROM_REGION_INDEX => {
             info.offset = index_to_offset(info.index);

@@ -11,7 +11,8 @@
 //!
 //! The files mirror the C split: [`pci_core`] (device lifecycle and ioctls),
 //! [`config`] (config space virtualization), [`rdwr`] (BAR and ROM access),
-//! [`memory`] (the `memory_lock` and the revoke path), [`intrs`] (interrupts),
+//! [`memory`] (the `memory_lock` and the revoke path), [`dmabuf`] (BAR mmap
+//! through DMA buffers, and their revocation), [`intrs`] (interrupts),
 //! [`reset`] (hot reset), [`ioeventfd`], [`vga`] (the VGA region and arbiter
 //! client), [`rom`] (the platform's ROM copy), [`ids`] (the `ids` parameter).
 //!
@@ -31,6 +32,7 @@ use kernel::{
 };
 
 mod config;
+mod dmabuf;
 mod ids;
 mod intrs;
 mod ioeventfd;
@@ -47,6 +49,7 @@ module! {
     authors: ["rvfio developers"],
     description: "VFIO PCI - User Level meta-driver (Rust)",
     license: "GPL v2",
+    imports_ns: ["DMA_BUF"],
     params: {
         ids: string {
             default: c"",

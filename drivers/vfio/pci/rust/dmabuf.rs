@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! BAR mappings as DMA buffers: what `vfio_pci_dmabuf.c` and the mmap half of
+//! `vfio_pci_core.c` do in C.
+//!
+//! Every `mmap()` of a BAR through the device file makes a DMA buffer of one range, the part of
+//! the BAR being mapped, and hands the new VMA to it: the VMA's file becomes the buffer's, and
+//! the buffer holds the device file, so that the mapping keeps the device open after the user
+//! closes its fd, as a mapping of the device file itself would. Faults are served by the
+//! buffer, under the read side of `memory_lock` ([`BarBuf::fault`]); revoking the device's
+//! buffers ([`crate::memory::MemoryWriteGuard::zap_revoke_bars`]) zaps their mappings, and the
+//! next access faults and is refused until the buffers are given back.
+//!
+//! Lock order: `memory_lock`, then the registry of buffers (the dma-buf abstraction's lock),
+//! then a buffer's reservation lock, then the page table locks of `unmap_mapping_range`. Faults
+//! come in holding the VMA or mmap lock and take only the read side of `memory_lock`; importers
+//! call in holding a reservation lock and take nothing of ours.
+
+#![forbid(unsafe_code)]
+
+use crate::{
+    memory::{
+        MemoryLock,
+        MemoryState,
+        MemoryWriteGuard, //
+    },
+    pci_core::{
+        Device,
+        OFFSET_SHIFT, //
+    },
+};
+use kernel::{
+    device::Bound,
+    dma_buf::{
+        self,
+        Attachment,
+        DmaBuf, //
+    },
+    fs::File,
+    mm::{
+        pfnmap::{
+            VmFault,
+            VmFaultResult, //
+        },
+        virt::VmaNew,
+    },
+    page::{
+        PAGE_SHIFT,
+        PAGE_SIZE, //
+    },
+    pci::{
+        self,
+        passthrough::{
+            RESOURCE_MEM,
+            STD_NUM_BARS, //
+        },
+    },
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            AtomicFlag,
+            Relaxed, //
+        },
+        Arc,
+    },
+    uapi, //
+};
+
+/// The registry of a device's buffers.
+pub(crate) type Registry = dma_buf::Registry<BarBuf>;
+
+/// Pages of one BAR in a buffer.
+#[derive(Clone, Copy)]
+struct Range {
+    /// The BAR.
+    bar: u32,
+    /// The first page, counted from the start of the BAR.
+    first: usize,
+    /// The number of pages.
+    pages: usize,
+}
+
+/// A DMA buffer of BAR pages: its ranges, one after the other, make up the buffer.
+pub(crate) struct BarBuf {
+    /// The device's `memory_lock`, which faults take for read.
+    memory: Arc<MemoryLock>,
+    /// The function, for its power state.
+    pdev: ARef<pci::Device>,
+    /// The pages of the buffer.
+    ranges: KVec<Range>,
+    /// Whether access through the buffer is revoked. Written with the write side of
+    /// `memory_lock` and the buffer's reservation lock both held, read with either one held:
+    /// faults read it under `memory_lock`, importers under the reservation lock.
+    revoked: AtomicFlag,
+    /// Whether the device was closed after the buffer was exported: it is revoked for good.
+    /// Written with the write side of `memory_lock` (and the reservation lock) held.
+    detached: AtomicFlag,
+    /// The device file whose mapping the buffer took over, kept open while the mapping lives.
+    _file: Option<ARef<File>>,
+}
+
+impl BarBuf {
+    /// Returns the BAR and the page in it of page `page` of the buffer, if the `pages` pages
+    /// from there all lie in one range.
+    fn find(&self, mut page: usize, pages: usize) -> Option<(u32, usize)> {
+        for r in self.ranges.iter() {
+            if page < r.pages {
+                let end = page.checked_add(pages)?;
+                return (end <= r.pages).then(|| (r.bar, r.first + page));
+            }
+            page -= r.pages;
+        }
+        None
+    }
+
+    /// Returns whether access through the buffer is revoked; `_state` (the read or write side
+    /// of `memory_lock`) proves the value is stable.
+    fn revoked(&self, _state: &MemoryState) -> bool {
+        // Relaxed: written only with `memory_lock`'s write side held, which orders it.
+        self.revoked.load(Relaxed)
+    }
+
+    /// Revokes the buffer, or gives it back; `mem` proves the write side of `memory_lock` is
+    /// held, so no fault is in flight and none can start until it is dropped.
+    ///
+    /// Revoking marks the buffer under its reservation lock, so that no importer maps it from
+    /// then on, tells the importers to unmap it and waits for them, then zaps every CPU mapping
+    /// of it. Giving it back only clears the mark: importers and faults map it again on demand.
+    pub(crate) fn set_revoked(buf: &DmaBuf<Self>, revoke: bool, mem: &MemoryWriteGuard<'_>) {
+        let this = buf.data();
+        if this.revoked(mem) == revoke || (!revoke && this.detached.load(Relaxed)) {
+            return;
+        }
+        let resv = buf.lock_resv();
+        this.revoked.store(revoke, Relaxed);
+        if revoke {
+            resv.invalidate_mappings();
+            resv.wait_idle();
+            drop(resv);
+            buf.zap_mappings();
+        }
+    }
+
+    /// Revokes the buffer for good: the device it belongs to is being closed.
+    pub(crate) fn detach(buf: &DmaBuf<Self>, mem: &MemoryWriteGuard<'_>) {
+        Self::set_revoked(buf, true, mem);
+        buf.data().detached.store(true, Relaxed);
+    }
+}
+
+#[vtable]
+impl dma_buf::Exporter for BarBuf {
+    fn attach(buf: &DmaBuf<Self>, attachment: &Attachment) -> Result {
+        if !attachment.peer2peer() {
+            return Err(EOPNOTSUPP);
+        }
+        // Relaxed: a racing revocation invalidates the attachment once it exists.
+        if buf.data().revoked.load(Relaxed) {
+            return Err(ENODEV);
+        }
+        if !attachment.is_revocable() {
+            return Err(EOPNOTSUPP);
+        }
+        Ok(())
+    }
+
+    fn fault(buf: &DmaBuf<Self>, vmf: &VmFault<'_>, order: u32) -> VmFaultResult {
+        let this = buf.data();
+        // The block of the fault does not fit in the VMA: a smaller order may.
+        let Some(page) = vmf.file_page(order) else {
+            return VmFaultResult::FALLBACK;
+        };
+        let Some(pages) = 1usize.checked_shl(order) else {
+            return VmFaultResult::FALLBACK;
+        };
+        let ret = {
+            let mem = this.memory.read();
+            if this.revoked(&mem) || !mem.user_access(&this.pdev) {
+                VmFaultResult::SIGBUS
+            } else {
+                match this.find(page, pages) {
+                    Some((bar, index)) => match mem.bar_pfns(bar) {
+                        Some(pfns) => vmf.insert_io(&pfns, index, order),
+                        None => VmFaultResult::SIGBUS,
+                    },
+                    None if order > 0 => VmFaultResult::FALLBACK,
+                    None => VmFaultResult::SIGBUS,
+                }
+            }
+        };
+        // Logged outside `memory_lock`.
+        if ret == VmFaultResult::SIGBUS {
+            dev_dbg!(
+                this.pdev.as_ref(),
+                "fault (order {}) at buffer page {:#x} refused\n",
+                order,
+                page
+            );
+        }
+        ret
+    }
+}
+
+/// `mmap()` of the device file (C: `vfio_pci_core_mmap`): maps part of a BAR, through a DMA
+/// buffer made for it.
+pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Result {
+    // CAST: `PAGE_SHIFT` is 12.
+    let shift = OFFSET_SHIFT - PAGE_SHIFT as u32;
+    let index = vma.pgoff() >> shift;
+    // Region indices beyond the BARs, ROM included, cannot be mapped; nor can private
+    // (copy-on-write) mappings.
+    if index >= uapi::VFIO_PCI_NUM_REGIONS as usize || !vma.is_shared() {
+        return Err(EINVAL);
+    }
+    if index >= uapi::VFIO_PCI_ROM_REGION_INDEX as usize {
+        return Err(EINVAL);
+    }
+    // CAST: Below `VFIO_PCI_ROM_REGION_INDEX`.
+    let bar = index as u32;
+    if !mmap_supported(dev, pdev, bar) {
+        return Err(EINVAL);
+    }
+    let bar_len = usize::try_from(pdev.resource_len(bar)?)?;
+    let bar_pages = bar_len.div_ceil(PAGE_SIZE);
+    let first = vma.pgoff() & ((1usize << shift) - 1);
+    let len = vma.end() - vma.start();
+    let pages = len >> PAGE_SHIFT;
+    if first.checked_add(pages).is_none_or(|end| end > bar_pages) {
+        return Err(EINVAL);
+    }
+
+    let mut ranges = KVec::new();
+    ranges.push(Range { bar, first, pages }, GFP_KERNEL)?;
+    let file: ARef<File> = vma.file().ok_or(EINVAL)?.into();
+    let buf = {
+        // The read side is enough: the buffer's initial state and its entry in the registry
+        // must not miss a revocation, which takes the write side.
+        let mem = dev.memory_read();
+        // The BAR is claimed (requested and mapped) for the open device, or why not.
+        if mem.bar(pdev, bar)?.pfns().is_none() {
+            return Err(EINVAL);
+        }
+        let data = BarBuf {
+            memory: dev.memory_lock(),
+            pdev: dev.pdev.clone(),
+            ranges,
+            revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
+            detached: AtomicFlag::new(false),
+            _file: Some(file),
+        };
+        DmaBuf::export(
+            c"vfio-pci",
+            data,
+            len,
+            uapi::O_RDWR,
+            Some(mem.registry()),
+        )?
+    };
+    buf.take_mapping(vma)
+}
+
+/// Returns whether userspace may map BAR `bar` (C: `bar_mmap_supported`): a memory BAR that
+/// the device lets be mapped, a page or larger, or smaller but starting a page whose rest could
+/// be reserved when the BAR was claimed at open.
+pub(crate) fn mmap_supported(dev: &Device, pdev: &pci::Device<Bound>, bar: u32) -> bool {
+    if bar >= STD_NUM_BARS || pdev.non_mappable_bars() {
+        return false;
+    }
+    if pdev.resource_flags(bar) & RESOURCE_MEM == 0 {
+        return false;
+    }
+    let Ok(len) = pdev.resource_len(bar) else {
+        return false;
+    };
+    // CAST: Widening.
+    if len >= PAGE_SIZE as u64 {
+        return true;
+    }
+    len != 0
+        && dev
+            .memory_read()
+            .bar(pdev, bar)
+            .is_ok_and(|m| m.pfns().is_some())
+}
