@@ -164,6 +164,19 @@ pub trait Driver: Sized + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// The alignment wanted for a new mapping of `len` bytes at page `pgoff` of the device
+    /// file (a power of two, in bytes), so that it can be mapped with huge entries: the address
+    /// chosen is congruent to the file offset modulo the alignment. Zero or a page for no
+    /// preference. Without it, the address is chosen as for any file.
+    fn mmap_alignment(
+        _dev: &Device<Self>,
+        _parent: &device::Device<Bound>,
+        _pgoff: usize,
+        _len: usize,
+    ) -> usize {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// The VFIO core asks the user to release the device (it is being unbound); `count` is the
     /// number of times it asked so far.
     fn request(_dev: &Device<Self>, _parent: &device::Device<Bound>, _count: u32) {
@@ -666,6 +679,11 @@ impl<T: Driver> DeviceVTable<T> {
         } else {
             None
         },
+        get_unmapped_area: if T::HAS_MMAP_ALIGNMENT {
+            Some(Self::get_unmapped_area)
+        } else {
+            None
+        },
         request: if T::HAS_REQUEST {
             Some(Self::request)
         } else {
@@ -854,6 +872,55 @@ impl<T: Driver> DeviceVTable<T> {
         // SAFETY: The VFIO core passes the VMA its `mmap` file operation got, under setup.
         let vma = unsafe { VmaNew::from_raw(vma) };
         from_result(|| T::mmap(dev, parent, vma).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// See [`Self::both`]; `file` is the device file being mapped, by the current process.
+    unsafe extern "C" fn get_unmapped_area(
+        vdev: *mut bindings::vfio_device,
+        file: *mut bindings::file,
+        addr: c_ulong,
+        len: c_ulong,
+        pgoff: c_ulong,
+        flags: c_ulong,
+    ) -> c_ulong {
+        // SAFETY: The VFIO core calls `mm_get_unmapped_area` with its own arguments.
+        let plain = || unsafe { bindings::mm_get_unmapped_area(file, addr, len, pgoff, flags) };
+        // A fixed address is not ours to choose.
+        // CAST: Widening a flag bit.
+        if flags & bindings::MAP_FIXED as c_ulong != 0 {
+            return plain();
+        }
+        // SAFETY: Called by the VFIO core on one of our registered devices.
+        let (dev, parent) = unsafe { Self::both(vdev) };
+        // CAST: `unsigned long` is `usize` in the kernel.
+        let size = T::mmap_alignment(dev, parent, pgoff as usize, len as usize) as c_ulong;
+        if size <= bindings::PAGE_SIZE as c_ulong || !size.is_power_of_two() {
+            return plain();
+        }
+        // Ask for `size` more than needed, then move up to the first address congruent to the
+        // file offset modulo `size`: the mapping stays inside what was found. The file offset
+        // is what must line up: with the region's frames aligned to `size` at the same offset,
+        // huge entries fit.
+        let Some(off) = pgoff.checked_shl(bindings::PAGE_SHIFT) else {
+            return plain();
+        };
+        let (Some(padded), Some(_)) = (len.checked_add(size), off.checked_add(len + size)) else {
+            return plain();
+        };
+        // SAFETY: As for `plain`, with a longer length.
+        let ret = unsafe { bindings::mm_get_unmapped_area(file, addr, padded, pgoff, flags) };
+        // An error (a small negative value): perhaps only the padding does not fit.
+        // CAST: Widening.
+        if ret > c_ulong::MAX - bindings::MAX_ERRNO as c_ulong {
+            return plain();
+        }
+        // The hint was free: the user asked for that address.
+        if ret == addr {
+            return ret;
+        }
+        ret + (off.wrapping_sub(ret) & (size - 1))
     }
 
     /// # Safety

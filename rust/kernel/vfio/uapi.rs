@@ -67,6 +67,8 @@ plain_uapi_structs!(
     vfio_region_info_cap_type,
     vfio_device_info_cap_pci_atomic_comp,
     vfio_device_low_power_entry_with_wakeup,
+    vfio_device_feature_dma_buf,
+    vfio_region_dma_range,
 );
 
 /// Validates the header of `VFIO_DEVICE_SET_IRQS` against a device with `num_irqs`

@@ -40,6 +40,8 @@ use kernel::{
     mm::{
         pfnmap::{
             VmFault,
+            PMD_ORDER,
+            PUD_ORDER,
             VmFaultResult, //
         },
         virt::VmaNew,
@@ -55,6 +57,7 @@ use kernel::{
             STD_NUM_BARS, //
         },
     },
+    alloc::flags::__GFP_NOWARN,
     prelude::*,
     sync::{
         aref::ARef,
@@ -64,7 +67,16 @@ use kernel::{
         },
         Arc,
     },
-    uapi, //
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
+    uapi,
+    vfio::uapi::{
+        check_feature,
+        read_prefix,
+        FeatureCheck, //
+    },
 };
 
 /// The registry of a device's buffers.
@@ -258,6 +270,130 @@ pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Res
         )?
     };
     buf.take_mapping(vma)
+}
+
+/// Returns the alignment for a mapping of `len` bytes at page `pgoff` of the device file: the
+/// largest huge page size (1 GiB, 2 MiB) that the BAR and the mapping span, so that a plain
+/// `mmap(NULL, ...)` of a large BAR lands where the fault handler can use huge entries. (A BAR
+/// is aligned to its size, so its frames line up with the region offset modulo any size up to
+/// the BAR's.) Zero for no preference.
+pub(crate) fn mmap_alignment(dev: &Device, pdev: &pci::Device<Bound>, pgoff: usize, len: usize) -> usize {
+    // CAST: `PAGE_SHIFT` is 12.
+    let index = pgoff >> (OFFSET_SHIFT - PAGE_SHIFT as u32);
+    if index >= uapi::VFIO_PCI_ROM_REGION_INDEX as usize {
+        return 0;
+    }
+    // CAST: Below `VFIO_PCI_ROM_REGION_INDEX`.
+    let bar = index as u32;
+    if !mmap_supported(dev, pdev, bar) {
+        return 0;
+    }
+    let Ok(bar_len) = pdev.resource_len(bar) else {
+        return 0;
+    };
+    [PUD_ORDER, PMD_ORDER]
+        .into_iter()
+        .map(|order| PAGE_SIZE << order)
+        // CAST: Widening.
+        .find(|&size| len >= size && bar_len >= size as u64)
+        .unwrap_or(0)
+}
+
+/// `VFIO_DEVICE_FEATURE_DMA_BUF` (C: `vfio_pci_core_feature_dma_buf`): exports ranges of a BAR
+/// as one DMA buffer, which starts revoked if memory decode is off and is revoked with the
+/// device's mappings. Returns its fd.
+pub(crate) fn export(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    flags: u32,
+    arg: UserPtr,
+    argsz: usize,
+) -> Result<isize> {
+    let hdr = size_of::<uapi::vfio_device_feature_dma_buf>();
+    if check_feature(flags, argsz, uapi::VFIO_DEVICE_FEATURE_GET, hdr)? == FeatureCheck::Probed {
+        return Ok(0);
+    }
+    let req: uapi::vfio_device_feature_dma_buf = read_prefix(arg, hdr)?;
+    if req.nr_ranges == 0 || req.flags != 0 {
+        return Err(EINVAL);
+    }
+    // The BAR must exist and be claimed for the open device.
+    let bar = req.region_index;
+    if bar >= uapi::VFIO_PCI_ROM_REGION_INDEX || dev.memory_read().bar(pdev, bar).is_err() {
+        return Err(ENODEV);
+    }
+    let user = read_ranges(arg, hdr, req.nr_ranges)?;
+
+    // Each range whole pages, none empty, the total representable (C's `validate_dmabuf_input`).
+    let mut total: u64 = 0;
+    for r in user.iter() {
+        // CAST: Widening.
+        let page = PAGE_SIZE as u64;
+        if r.length == 0 || r.offset % page != 0 || r.length % page != 0 {
+            return Err(EINVAL);
+        }
+        total = total.checked_add(r.length).ok_or(EINVAL)?;
+    }
+    // The top bit means something else to the DMA API's IOVA allocation.
+    if total & (1 << 63) != 0 {
+        return Err(EINVAL);
+    }
+    let total = usize::try_from(total).map_err(|_| EINVAL)?;
+
+    // Peer-to-peer DMA reaches memory BARs only.
+    if pdev.resource_flags(bar) & RESOURCE_MEM == 0 {
+        return Err(EINVAL);
+    }
+    // Inside the BAR, counted in bus addresses as C does, so that the same input overflows.
+    let start = pdev.resource_start(bar)?;
+    let end = start.checked_add(pdev.resource_len(bar)?).ok_or(EOVERFLOW)?;
+    let mut ranges = KVec::with_capacity(user.len(), GFP_KERNEL)?;
+    for r in user.iter() {
+        let first = start.checked_add(r.offset).ok_or(EOVERFLOW)?;
+        if first.checked_add(r.length).ok_or(EOVERFLOW)? > end {
+            return Err(EINVAL);
+        }
+        ranges.push(
+            Range {
+                bar,
+                first: usize::try_from(r.offset >> PAGE_SHIFT)?,
+                pages: usize::try_from(r.length >> PAGE_SHIFT)?,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    drop(user);
+
+    let buf = {
+        let mem = dev.memory_read();
+        let data = BarBuf {
+            memory: dev.memory_lock(),
+            pdev: dev.pdev.clone(),
+            ranges,
+            revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
+            detached: AtomicFlag::new(false),
+            _file: None,
+        };
+        DmaBuf::export(c"vfio-pci", data, total, req.open_flags, Some(mem.registry()))?
+    };
+    let fd = DmaBuf::into_fd(buf, req.open_flags)?;
+    // CAST: An fd fits.
+    Ok(fd as isize)
+}
+
+/// Reads the `n` ranges that follow the request's header (`hdr` bytes) at `arg`.
+fn read_ranges(arg: UserPtr, hdr: usize, n: u32) -> Result<KVec<uapi::vfio_region_dma_range>> {
+    let each = size_of::<uapi::vfio_region_dma_range>();
+    // CAST: Widening.
+    let n = n as usize;
+    let len = n.checked_mul(each).ok_or(EOVERFLOW)?;
+    // The user chooses `n`: a failed allocation is an error for the user, not a warning.
+    let mut out = KVec::with_capacity(n, GFP_KERNEL | __GFP_NOWARN)?;
+    let mut reader = UserSlice::new(arg.wrapping_byte_add(hdr), len).reader();
+    for _ in 0..n {
+        out.push(reader.read::<uapi::vfio_region_dma_range>()?, GFP_KERNEL)?;
+    }
+    Ok(out)
 }
 
 /// Returns whether userspace may map BAR `bar` (C: `bar_mmap_supported`): a memory BAR that

@@ -623,7 +623,9 @@ impl VfioPciCore {
                 UserSlice::new(arg, 16).reader().read_slice(&mut uuid)?;
                 *dev.vf_token.lock() = Some(uuid);
             }
-            // DMA_BUF export comes with the DMABUF-backed BAR mapping.
+            uapi::VFIO_DEVICE_FEATURE_DMA_BUF => {
+                return crate::dmabuf::export(dev, pdev, flags, arg, argsz);
+            }
             _ => return Err(ENOTTY),
         }
         Ok(0)
@@ -840,6 +842,18 @@ impl vfio::Driver for VfioPciCore {
     fn mmap(dev: &Device, parent: &device::Device<Bound>, vma: &VmaNew) -> Result {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
         crate::dmabuf::mmap(dev, pdev, vma)
+    }
+
+    fn mmap_alignment(
+        dev: &Device,
+        parent: &device::Device<Bound>,
+        pgoff: usize,
+        len: usize,
+    ) -> usize {
+        let Ok(pdev) = <&pci::Device<Bound>>::try_from(parent) else {
+            return 0;
+        };
+        crate::dmabuf::mmap_alignment(dev, pdev, pgoff, len)
     }
 
     fn request(dev: &Device, parent: &device::Device<Bound>, count: u32) {
