@@ -175,11 +175,16 @@ FIXTURE(mmap) {
 	int fd;
 	uint16_t vendor, devid;
 	bool edu;
-	/* First BAR with VFIO_REGION_INFO_FLAG_MMAP and no MSI-X structure, or -1. */
+	/*
+	 * The BARs C lets map (see mappable()), chosen from sysfs, not from
+	 * the driver's flags, so that a driver without mmap fails rather
+	 * than skips: all of them (bit mask), the first without MSI-X
+	 * structures and the largest (-1 if none).
+	 */
+	unsigned int mappable;
 	int bar;
-	/* Largest BAR with VFIO_REGION_INFO_FLAG_MMAP, or -1. */
 	int big;
-	/* A BAR index without VFIO_REGION_INFO_FLAG_MMAP (I/O or empty), or -1. */
+	/* A BAR index C never maps (I/O port or not implemented), or -1. */
 	int nommap;
 	struct vfio_region_info ri[PCI_STD_NUM_BARS];
 	/* The test's own mapping, unmapped by the teardown if still there. */
@@ -202,6 +207,18 @@ static unsigned int msix_bars(struct vfio_pci_device *d)
 		return 0;
 	return 1u << (le_get(cfg + pos + PCI_MSIX_TABLE, 4) & PCI_MSIX_TABLE_BIR) |
 	       1u << (le_get(cfg + pos + PCI_MSIX_PBA, 4) & PCI_MSIX_PBA_BIR);
+}
+
+/*
+ * Does C's vfio-pci offer mmap for this BAR?  Memory BARs of a page or
+ * more; smaller ones only when they start on a page boundary (the rest of
+ * the page is then reserved for them).
+ */
+static bool mappable(uint64_t start, uint64_t size, uint64_t flags)
+{
+	if (!size || !(flags & RVFIO_IORESOURCE_MEM))
+		return false;
+	return size >= (uint64_t)page_size() || !(start & (page_size() - 1));
 }
 
 static void open_device(struct __test_metadata *_metadata,
@@ -238,22 +255,32 @@ FIXTURE_SETUP(mmap)
 	open_device(_metadata, self);
 
 	msix = msix_bars(self->device);
+	self->mappable = 0;
 	self->bar = self->big = self->nommap = -1;
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		struct vfio_region_info *ri = &self->ri[i];
+		uint64_t start, size, flags;
 
 		ASSERT_EQ(0, region_info(self->fd, i, ri));
-		if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP)) {
+		ASSERT_EQ(0, sysfs_resource(device_bdf, i, &start, &size, &flags));
+		if (!mappable(start, size, flags)) {
 			if (self->nommap < 0)
 				self->nommap = i;
 			continue;
 		}
+		self->mappable |= 1u << i;
 		if (self->bar < 0 && !(msix & (1u << i)))
 			self->bar = i;
 		if (self->big < 0 || ri->size > self->ri[self->big].size)
 			self->big = i;
 	}
 }
+
+/* BAR i must offer mmap (it is one C maps). */
+#define MUST_MMAP(_i) \
+	ASSERT_TRUE(self->ri[(_i)].flags & VFIO_REGION_INFO_FLAG_MMAP) \
+		TH_LOG("BAR%d (%#llx bytes, memory) has no VFIO_REGION_INFO_FLAG_MMAP " \
+		       "(flags %#x)", (_i), self->ri[(_i)].size, self->ri[(_i)].flags)
 
 FIXTURE_TEARDOWN(mmap)
 {
@@ -266,7 +293,8 @@ FIXTURE_TEARDOWN(mmap)
 
 #define NEED_BAR() do {							\
 	if (self->bar < 0)						\
-		SKIP(return, "no BAR with VFIO_REGION_INFO_FLAG_MMAP (outside MSI-X)"); \
+		SKIP(return, "no memory BAR to map (outside MSI-X)");	\
+	MUST_MMAP(self->bar);						\
 } while (0)
 
 /* Maps the whole of BAR self->bar into self->map. */
@@ -314,8 +342,9 @@ TEST_F(mmap, map_read_id)
 		uint32_t viamap, viaread;
 		void *p;
 
-		if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP))
+		if (!(self->mappable & (1u << i)))
 			continue;
+		MUST_MMAP(i);
 		if (i != self->bar && msix_bars(self->device) & (1u << i)) {
 			TH_LOG("BAR%d holds MSI-X structures: not compared", i);
 			continue;
@@ -420,10 +449,11 @@ TEST_F(mmap, mmap_rules)
 				    pg, PROT_READ, MAP_SHARED));
 	ASSERT_EQ(EINVAL, map_errno(self->fd, region_off(0xffff), pg,
 				    PROT_READ, MAP_SHARED));
-	/* A BAR without the MMAP flag (I/O port BAR, or not implemented). */
+	/* A BAR C never maps (I/O port BAR, or not implemented). */
 	if (self->nommap >= 0) {
-		TH_LOG("BAR%d (no MMAP flag, %#llx bytes)", self->nommap,
-		       self->ri[self->nommap].size);
+		TH_LOG("BAR%d (%#llx bytes, flags %#x): not mappable", self->nommap,
+		       self->ri[self->nommap].size, self->ri[self->nommap].flags);
+		ASSERT_FALSE(self->ri[self->nommap].flags & VFIO_REGION_INFO_FLAG_MMAP);
 		ASSERT_EQ(EINVAL, map_errno(self->fd, self->ri[self->nommap].offset,
 					    pg, PROT_READ, MAP_SHARED));
 	}
@@ -466,9 +496,10 @@ TEST_F(mmap, reset_keeps_mapping)
 	uint16_t cmd;
 	long f0;
 
+	if (!sysfs_has(device_bdf, "reset"))
+		SKIP(return, "no function reset (no sysfs reset file)");
+	ASSERT_TRUE(self->device->info.flags & VFIO_DEVICE_FLAGS_RESET);
 	NEED_BAR();
-	if (!(self->device->info.flags & VFIO_DEVICE_FLAGS_RESET))
-		SKIP(return, "no function reset (VFIO_DEVICE_FLAGS_RESET clear)");
 	MAP_BAR();
 	live = MAP_READ32(self->map);
 	ASSERT_EQ(live, REGION_READ32());
@@ -651,7 +682,8 @@ TEST_F_TIMEOUT(mmap, faultin_large_bar, 120)
 	int i;
 
 	if (self->big < 0 || self->ri[self->big].size < sz_2m)
-		SKIP(return, "no BAR with VFIO_REGION_INFO_FLAG_MMAP of 2 MiB or more");
+		SKIP(return, "no memory BAR of 2 MiB or more");
+	MUST_MMAP(self->big);
 	ri = &self->ri[self->big];
 	size = ri->size;
 	align = size < sz_1g ? size : sz_1g;
@@ -755,8 +787,9 @@ TEST_F(mmap, munmap_then_unbind)
 		struct vfio_region_info *ri = &self->ri[i];
 		void *p;
 
-		if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP))
+		if (!(self->mappable & (1u << i)))
 			continue;
+		MUST_MMAP(i);
 		p = map_at(self->fd, ri->offset, ri->size, PROT_READ | PROT_WRITE,
 			   MAP_SHARED);
 		ASSERT_NE(NULL, p) TH_LOG("mmap BAR%d: %s", i, strerror(errno));
