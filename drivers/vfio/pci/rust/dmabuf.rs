@@ -109,7 +109,7 @@ pub(crate) struct BarBuf {
     /// Written with the write side of `memory_lock` (and the reservation lock) held.
     detached: AtomicFlag,
     /// The device file whose mapping the buffer took over, kept open while the mapping lives.
-    _file: Option<ARef<File>>,
+    file: Option<ARef<File>>,
 }
 
 impl BarBuf {
@@ -201,6 +201,17 @@ impl dma_buf::Exporter for BarBuf {
                 }
             }
         };
+        let slot = match order {
+            0 => Some(0),
+            PMD_ORDER => Some(1),
+            PUD_ORDER => Some(2),
+            _ => None,
+        };
+        if let Some(i) = slot.filter(|_| ret.is_mapped()) {
+            this.memory.faults[i].fetch_add(1, Relaxed);
+        } else if ret == VmFaultResult::SIGBUS {
+            this.memory.faults[3].fetch_add(1, Relaxed);
+        }
         // Logged outside `memory_lock`.
         if ret == VmFaultResult::SIGBUS {
             dev_dbg!(
@@ -211,6 +222,42 @@ impl dma_buf::Exporter for BarBuf {
             );
         }
         ret
+    }
+}
+
+/// What debugfs shows of a device's mappings: the faults served by entry size, and each DMA
+/// buffer with its ranges and state.
+pub(crate) struct DebugView(pub(crate) Arc<MemoryLock>);
+
+impl core::fmt::Debug for DebugView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let n = |i: usize| self.0.faults[i].load(Relaxed);
+        writeln!(f, "faults_4k: {}", n(0))?;
+        writeln!(f, "faults_2m: {}", n(1))?;
+        writeln!(f, "faults_1g: {}", n(2))?;
+        writeln!(f, "faults_refused: {}", n(3))?;
+        // The registry is below `memory_lock`: take it with the lock dropped.
+        let bufs = self.0.read().registry().clone();
+        let mut res = Ok(());
+        bufs.for_each(|buf| {
+            let this = buf.data();
+            let kind = if this.file.is_some() { "mmap" } else { "export" };
+            res = res.and_then(|()| {
+                write!(
+                    f,
+                    "dmabuf {} size {:#x} revoked {} detached {}",
+                    kind,
+                    buf.size(),
+                    u8::from(this.revoked.load(Relaxed)),
+                    u8::from(this.detached.load(Relaxed)),
+                )?;
+                for r in this.ranges.iter() {
+                    write!(f, " bar{}:{:#x}+{:#x}", r.bar, r.first, r.pages)?;
+                }
+                writeln!(f)
+            });
+        });
+        res
     }
 }
 
@@ -259,7 +306,7 @@ pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Res
             ranges,
             revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
             detached: AtomicFlag::new(false),
-            _file: Some(file),
+            file: Some(file),
         };
         DmaBuf::export(
             c"vfio-pci",
@@ -372,7 +419,7 @@ pub(crate) fn export(
             ranges,
             revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
             detached: AtomicFlag::new(false),
-            _file: None,
+            file: None,
         };
         DmaBuf::export(c"vfio-pci", data, total, req.open_flags, Some(mem.registry()))?
     };

@@ -47,6 +47,7 @@ use kernel::{
         new_rwsem,
         ReadGuard,
         RwSemaphore,
+        atomic::Atomic,
         Arc,
         WriteGuard, //
     },
@@ -143,6 +144,9 @@ impl MemoryState {
 pub(crate) struct MemoryLock {
     #[pin]
     sem: RwSemaphore<MemoryState>,
+    /// Faults served, by entry size: 4 KiB, 2 MiB, 1 GiB; then faults refused (`SIGBUS`).
+    /// Counted without the lock, for debugfs.
+    pub(crate) faults: [Atomic<u64>; 4],
 }
 
 impl MemoryLock {
@@ -158,6 +162,7 @@ impl MemoryLock {
                 pm,
                 bufs,
             }),
+            faults: core::array::from_fn(|_| Atomic::new(0)),
         })
     }
 

@@ -24,10 +24,12 @@
 //! [`drivers/vfio/pci/vfio_pci_core.c`]: srctree/drivers/vfio/pci/vfio_pci_core.c
 
 use kernel::{
+    debugfs,
     device::Core,
     driver,
     pci,
     prelude::*,
+    str::CString,
     vfio, //
 };
 
@@ -104,6 +106,10 @@ struct VfioPci;
 ///
 /// Dropping it (at unbind) unregisters the VFIO device, which waits for every user to close it.
 struct VfioPciBinding<'bound> {
+    /// `vfio-pci-rust-<device>/mappings` in debugfs: faults by entry size and the DMA buffers
+    /// (see [`dmabuf::DebugView`]). Removed before the directory.
+    _debugfs_file: Pin<KBox<debugfs::File<dmabuf::DebugView>>>,
+    _debugfs_dir: debugfs::Dir,
     _registration: vfio::Registration<'bound, pci_core::VfioPciCore>,
     /// Dropped after the registration: a VGA device leaves the arbiter once no user has it.
     _vga: vga::VgaBinding,
@@ -138,7 +144,13 @@ impl vfio::pci::Driver for VfioPci {
         };
         let dev = pci_core::VfioPciCore::create(pdev, options)?;
         let vga = vga::VgaBinding::new(pdev)?;
+        let name = CString::try_from_fmt(fmt!("vfio-pci-rust-{}", pdev.as_ref().name()))?;
+        let dir = debugfs::Dir::new(&name);
+        let view = dmabuf::DebugView(dev.memory_lock());
+        let file = KBox::pin_init(dir.read_only_file(c"mappings", view), GFP_KERNEL)?;
         Ok(VfioPciBinding {
+            _debugfs_file: file,
+            _debugfs_dir: dir,
             _registration: vfio::Registration::new(dev, pdev.as_ref())?,
             _vga: vga,
         })
