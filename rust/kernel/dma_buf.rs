@@ -57,6 +57,16 @@ use core::{
 /// The operations of a driver's DMA buffers, `Self` being the private data of one buffer.
 #[vtable]
 pub trait Exporter: Send + Sync + Sized + 'static {
+    /// The operations table: a `static` of the driver's, so that its address identifies the
+    /// driver's buffers (see [`IommufdExporter`]).
+    ///
+    /// ```ignore
+    /// static BUF_OPS: dma_buf::Ops<MyBuf> = dma_buf::Ops::new();
+    /// // In `impl dma_buf::Exporter for MyBuf`:
+    /// const OPS: &'static dma_buf::Ops<Self> = &BUF_OPS;
+    /// ```
+    const OPS: &'static Ops<Self>;
+
     /// Decides whether `attachment` (an importer) may attach. All may if not implemented.
     fn attach(buf: &DmaBuf<Self>, attachment: &Attachment) -> Result {
         let _ = (buf, attachment);
@@ -72,7 +82,43 @@ pub trait Exporter: Send + Sync + Sized + 'static {
         let _ = (buf, vmf, order);
         VmFaultResult::SIGBUS
     }
+
+    /// Returns the physical address and length of the buffer, if it is one range of device
+    /// memory that may be reached now: what iommufd maps for an importer
+    /// ([`IommufdExporter`]). Called with the reservation lock held (`resv`).
+    fn phys(buf: &DmaBuf<Self>, resv: &ResvHeld<'_, Self>) -> Result<(u64, usize)> {
+        let _ = (buf, resv);
+        Err(EOPNOTSUPP)
+    }
 }
+
+/// The `struct dma_buf_ops` of exporter `T`, kept in a `static` of the driver's (see
+/// [`Exporter::OPS`]).
+pub struct Ops<T: Exporter>(bindings::dma_buf_ops, PhantomData<T>);
+
+// SAFETY: The table is never written after it is built; its pointers are to functions that may
+// be used from any thread.
+unsafe impl<T: Exporter> Sync for Ops<T> {}
+
+impl<T: Exporter> Ops<T> {
+    /// Builds the operations table of `T`.
+    pub const fn new() -> Self {
+        Self(DmaBuf::<T>::OPS, PhantomData)
+    }
+
+    fn as_raw(&'static self) -> *const bindings::dma_buf_ops {
+        &self.0
+    }
+}
+
+impl<T: Exporter> Default for Ops<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Proof that the reservation lock of a buffer is held, by the caller of an operation.
+pub struct ResvHeld<'a, T: Exporter>(PhantomData<&'a DmaBuf<T>>);
 
 /// An importer's attachment to a buffer (C's `struct dma_buf_attachment`).
 ///
@@ -150,9 +196,6 @@ impl<T: Exporter> DmaBuf<T> {
         ..unsafe { core::mem::zeroed() }
     };
 
-    /// The table, in static memory.
-    const OPS_REF: &'static bindings::dma_buf_ops = &Self::OPS;
-
     /// The module of `T`, which the buffer holds while it exists.
     const MODULE: &'static ThisModule = &<T::OwnerModule as ModuleMetadata>::THIS_MODULE;
 
@@ -177,7 +220,7 @@ impl<T: Exporter> DmaBuf<T> {
         let info = bindings::dma_buf_export_info {
             exp_name: name.as_char_ptr(),
             owner: Self::MODULE.as_ptr(),
-            ops: Self::OPS_REF,
+            ops: T::OPS.as_raw(),
             size,
             // CAST: Open flags are small positive values.
             flags: flags as c_int,
@@ -296,6 +339,26 @@ impl<T: Exporter> DmaBuf<T> {
     unsafe fn from_raw<'a>(dmabuf: *mut bindings::dma_buf) -> &'a Self {
         // SAFETY: `DmaBuf<T>` is a transparent wrapper of `struct dma_buf`.
         unsafe { &*dmabuf.cast() }
+    }
+
+    unsafe extern "C" fn phys_c(
+        attachment: *mut bindings::dma_buf_attachment,
+        phys: *mut bindings::phys_vec,
+    ) -> c_int {
+        // SAFETY: Called by iommufd with a valid attachment to one of our buffers (it compared
+        // the buffer's operations with ours), its reservation lock held, and a valid `phys`.
+        let buf = unsafe { Self::from_raw((*attachment).dmabuf) };
+        match T::phys(buf, &ResvHeld(PhantomData)) {
+            Ok((paddr, len)) => {
+                // SAFETY: See above.
+                unsafe {
+                    (*phys).paddr = paddr;
+                    (*phys).len = len;
+                }
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
     }
 
     unsafe extern "C" fn attach_c(
@@ -452,5 +515,56 @@ impl<T: Exporter> Registry<T> {
     /// Returns whether no buffer is in the registry.
     pub fn is_empty(&self) -> bool {
         self.list.lock().is_empty()
+    }
+}
+
+/// The registration of exporter `T` with iommufd, which then maps its buffers for importers
+/// through [`Exporter::phys`] (`IOMMU_IOAS_MAP_FILE` of a buffer's fd). Unregistered when
+/// dropped.
+///
+/// # Invariants
+///
+/// `raw` is registered with iommufd from initialisation to drop.
+#[cfg(CONFIG_IOMMUFD)]
+#[pin_data(PinnedDrop)]
+pub struct IommufdExporter<T: Exporter> {
+    #[pin]
+    raw: Opaque<bindings::iommufd_dmabuf_exporter>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: The registration is only touched by iommufd, under its lock, and by `drop`.
+#[cfg(CONFIG_IOMMUFD)]
+unsafe impl<T: Exporter> Send for IommufdExporter<T> {}
+// SAFETY: See above.
+#[cfg(CONFIG_IOMMUFD)]
+unsafe impl<T: Exporter> Sync for IommufdExporter<T> {}
+
+#[cfg(CONFIG_IOMMUFD)]
+impl<T: Exporter> IommufdExporter<T> {
+    /// Registers `T`'s buffers with iommufd.
+    pub fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            raw <- Opaque::ffi_init(|slot: *mut bindings::iommufd_dmabuf_exporter| {
+                // SAFETY: `slot` is ours to initialise, pinned; the table and the callback are
+                // static and live as long as the module that registers, which unregisters
+                // before it goes.
+                unsafe {
+                    (*slot).ops = T::OPS.as_raw();
+                    (*slot).get_phys = Some(DmaBuf::<T>::phys_c);
+                    bindings::iommufd_dmabuf_exporter_register(slot);
+                }
+            }),
+            _p: PhantomData,
+        })
+    }
+}
+
+#[cfg(CONFIG_IOMMUFD)]
+#[pinned_drop]
+impl<T: Exporter> PinnedDrop for IommufdExporter<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Registered by `new` (type invariant).
+        unsafe { bindings::iommufd_dmabuf_exporter_unregister(self.raw.get()) };
     }
 }
