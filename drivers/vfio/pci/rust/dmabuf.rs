@@ -34,7 +34,8 @@ use kernel::{
     dma_buf::{
         self,
         Attachment,
-        DmaBuf, //
+        DmaBuf,
+        ResvHeld, //
     },
     fs::File,
     mm::{
@@ -79,6 +80,9 @@ use kernel::{
     },
 };
 
+/// The operations of the driver's buffers.
+static BUF_OPS: dma_buf::Ops<BarBuf> = dma_buf::Ops::new();
+
 /// The registry of a device's buffers.
 pub(crate) type Registry = dma_buf::Registry<BarBuf>;
 
@@ -110,6 +114,8 @@ pub(crate) struct BarBuf {
     detached: AtomicFlag,
     /// The device file whose mapping the buffer took over, kept open while the mapping lives.
     file: Option<ARef<File>>,
+    /// The bus address and length of an exported buffer of one range, which iommufd may map.
+    phys: Option<(u64, usize)>,
 }
 
 impl BarBuf {
@@ -163,6 +169,17 @@ impl BarBuf {
 
 #[vtable]
 impl dma_buf::Exporter for BarBuf {
+    const OPS: &'static dma_buf::Ops<Self> = &BUF_OPS;
+
+    fn phys(buf: &DmaBuf<Self>, _resv: &ResvHeld<'_, Self>) -> Result<(u64, usize)> {
+        let this = buf.data();
+        // Relaxed: stable under the reservation lock, which revocation takes to change it.
+        if this.revoked.load(Relaxed) {
+            return Err(ENODEV);
+        }
+        this.phys.ok_or(EOPNOTSUPP)
+    }
+
     fn attach(buf: &DmaBuf<Self>, attachment: &Attachment) -> Result {
         if !attachment.peer2peer() {
             return Err(EOPNOTSUPP);
@@ -307,6 +324,7 @@ pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Res
             revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
             detached: AtomicFlag::new(false),
             file: Some(file),
+            phys: None,
         };
         DmaBuf::export(
             c"vfio-pci",
@@ -395,10 +413,15 @@ pub(crate) fn export(
     let start = pdev.resource_start(bar)?;
     let end = start.checked_add(pdev.resource_len(bar)?).ok_or(EOVERFLOW)?;
     let mut ranges = KVec::with_capacity(user.len(), GFP_KERNEL)?;
+    // One range is what iommufd can map (C: `vfio_pci_dma_buf_iommufd_map`).
+    let mut phys = None;
     for r in user.iter() {
         let first = start.checked_add(r.offset).ok_or(EOVERFLOW)?;
         if first.checked_add(r.length).ok_or(EOVERFLOW)? > end {
             return Err(EINVAL);
+        }
+        if user.len() == 1 {
+            phys = Some((first, usize::try_from(r.length)?));
         }
         ranges.push(
             Range {
@@ -420,6 +443,7 @@ pub(crate) fn export(
             revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
             detached: AtomicFlag::new(false),
             file: None,
+            phys,
         };
         DmaBuf::export(c"vfio-pci", data, total, req.open_flags, Some(mem.registry()))?
     };

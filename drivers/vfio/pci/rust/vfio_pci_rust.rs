@@ -51,7 +51,7 @@ module! {
     authors: ["rvfio developers"],
     description: "VFIO PCI - User Level meta-driver (Rust)",
     license: "GPL v2",
-    imports_ns: ["DMA_BUF"],
+    imports_ns: ["DMA_BUF", "IOMMUFD"],
     params: {
         ids: string {
             default: c"",
@@ -162,6 +162,10 @@ impl vfio::pci::Driver for VfioPci {
 struct VfioPciModule {
     #[pin]
     driver: driver::Registration<vfio::pci::Adapter<VfioPci>>,
+    /// iommufd maps exported buffers of BAR memory through it. Registered before the driver
+    /// and unregistered after it (fields drop in order).
+    #[pin]
+    _iommufd: kernel::dma_buf::IommufdExporter<dmabuf::BarBuf>,
 }
 
 impl kernel::InPlaceModule for VfioPciModule {
@@ -176,6 +180,7 @@ impl kernel::InPlaceModule for VfioPciModule {
                 pr_info!("disable_idle_d3=1: idle devices stay in D0 (always the case here)\n");
             }
             Ok(try_pin_init!(Self {
+                _iommufd <- kernel::dma_buf::IommufdExporter::new(),
                 driver <- driver::Registration::new(DRIVER_NAME, module),
                 _: {
                     ids::fill(&*driver, module_parameters::ids.value().as_bytes());
