@@ -13,7 +13,10 @@
  *    no stale values in between;
  *  - a function reset or a bus reset keeps the mappings usable;
  *  - a large BAR maps and faults in correctly whatever page size the
- *    driver uses.
+ *    driver uses, and a plain mmap(NULL, ...) of it uses huge entries;
+ *  - VFIO_DEVICE_FEATURE_DMA_BUF: what the export refuses (C's errnos),
+ *    and the exported fd mapped: revoked by memory disable and by closing
+ *    the device (C 7.3 cannot mmap the fd).
  *
  * One BDF runs the single-device fixture (mmap); two BDFs (two functions
  * sharing an IOMMU group and a bus reset, the bridged edu pair) run the
@@ -738,6 +741,259 @@ TEST_F_TIMEOUT(mmap, faultin_large_bar, 120)
 		       self->big, (unsigned long long)size, f1 - f0);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(8, rvfio_pwrite(self->fd, &saved[i], 8, ri->offset + offs[i]));
+}
+
+/*
+ * The largest BAR (2 MiB or more) mapped the plain way, mmap(NULL, ...),
+ * and read at every 4 KiB page: the driver places the mapping at an
+ * address aligned for huge entries, so the whole BAR takes at most one
+ * fault per 2 MiB (C 7.3 leaves the address to chance: one fault per page).
+ */
+TEST_F_TIMEOUT(mmap, naive_map_huge, 600)
+{
+	const uint64_t sz_2m = 2ull << 20, step = 4096;
+	struct vfio_region_info *ri;
+	uint64_t size, off, align;
+	volatile uint32_t sink = 0;
+	long f0, faults;
+	char *base;
+
+	if (self->big < 0 || self->ri[self->big].size < sz_2m)
+		SKIP(return, "no memory BAR of 2 MiB or more");
+	MUST_MMAP(self->big);
+	ri = &self->ri[self->big];
+	size = ri->size;
+	base = map_at(self->fd, ri->offset, size, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, base) TH_LOG("mmap BAR%d (%#llx bytes): %s", self->big,
+				     (unsigned long long)size, strerror(errno));
+	self->map = base;
+	self->map_len = size;
+	align = (uintptr_t)base & -(uintptr_t)base;
+	TH_LOG("BAR%d: %#llx bytes at %p (address aligned to %#llx)", self->big,
+	       (unsigned long long)size, base, (unsigned long long)align);
+
+	f0 = minflt();
+	for (off = 0; off < size; off += step)
+		sink += *(volatile uint32_t *)(base + off);
+	faults = minflt() - f0;
+	ksft_print_msg("naive_map_huge: BAR%d %#llx bytes at %p: %ld minor fault(s) "
+		       "for %llu pages\n", self->big, (unsigned long long)size, base,
+		       faults, (unsigned long long)(size / step));
+	ASSERT_GE((long)(size / sz_2m), faults)
+		TH_LOG("%ld faults for %#llx bytes: no huge entries (address %p)",
+		       faults, (unsigned long long)size, base);
+	(void)sink;
+}
+
+/* ---- VFIO_DEVICE_FEATURE_DMA_BUF --------------------------------------- */
+
+/*
+ * VFIO_DEVICE_FEATURE with the DMA_BUF feature: header, request and
+ * nr_ranges ranges (all equal to off/len, at most 4).  The new fd, 0 for
+ * a probe, or -errno.
+ */
+static int dmabuf_feature(int fd, uint32_t fflags, uint32_t region,
+			  uint32_t open_flags, uint32_t flags, uint32_t nr_ranges,
+			  uint64_t off, uint64_t len)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) +
+		      sizeof(struct vfio_device_feature_dma_buf) +
+		      4 * sizeof(struct vfio_region_dma_range)) / 8 + 1] = { 0 };
+	struct vfio_device_feature *hdr = (void *)buf;
+	struct vfio_device_feature_dma_buf *db = (void *)hdr->data;
+	struct vfio_region_dma_range *r = (void *)(db + 1);
+	uint32_t i;
+	int ret;
+
+	hdr->argsz = sizeof(*hdr) + sizeof(*db) +
+		     (nr_ranges > 4 ? 4 : nr_ranges) * sizeof(*r);
+	hdr->flags = fflags | VFIO_DEVICE_FEATURE_DMA_BUF;
+	db->region_index = region;
+	db->open_flags = open_flags;
+	db->flags = flags;
+	db->nr_ranges = nr_ranges;
+	for (i = 0; i < nr_ranges && i < 4; i++) {
+		r[i].offset = off;
+		r[i].length = len;
+	}
+	ret = ioctl(fd, VFIO_DEVICE_FEATURE, hdr);
+	return ret < 0 ? -errno : ret;
+}
+
+/* Export off/len of BAR region as a DMABUF (GET): fd or -errno. */
+static int dmabuf_export(int fd, uint32_t region, uint64_t off, uint64_t len)
+{
+	return dmabuf_feature(fd, VFIO_DEVICE_FEATURE_GET, region,
+			      O_RDWR | O_CLOEXEC, 0, 1, off, len);
+}
+
+/* The first mappable BAR of a page or more without MSI-X structures, or -1. */
+static int export_bar(FIXTURE_DATA(mmap) *self)
+{
+	unsigned int msix = msix_bars(self->device);
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if ((self->mappable & (1u << i)) && !(msix & (1u << i)) &&
+		    self->ri[i].size >= (uint64_t)page_size())
+			return i;
+	return -1;
+}
+
+/* A BAR index the device does not implement (size 0 in sysfs), or -1. */
+static int empty_bar(void)
+{
+	uint64_t start, size, flags;
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if (!sysfs_resource(device_bdf, i, &start, &size, &flags) && !size)
+			return i;
+	return -1;
+}
+
+/* An I/O port BAR of the device (igb BAR2), or -1. */
+static int io_bar(void)
+{
+	uint64_t start, size, flags;
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if (!sysfs_resource(device_bdf, i, &start, &size, &flags) && size &&
+		    !(flags & RVFIO_IORESOURCE_MEM))
+			return i;
+	return -1;
+}
+
+#define EXPECT_EXPORT_ERR(_err, _call) do {				\
+	int __r = (_call);						\
+	if (__r >= 0)							\
+		close(__r);						\
+	ASSERT_EQ(-(_err), __r) TH_LOG("%s", #_call);			\
+} while (0)
+
+/* What the DMA_BUF feature refuses, with C's errno. */
+TEST_F(mmap, dmabuf_export_errnos)
+{
+	long pg = page_size();
+	uint64_t len;
+	int bar, e, fd;
+
+	bar = export_bar(self);
+	if (bar < 0)
+		SKIP(return, "no memory BAR of a page or more to export");
+	len = self->ri[bar].size;
+	TH_LOG("BAR%d: %#llx bytes", bar, (unsigned long long)len);
+
+	/* The feature is there (probe), and GET works. */
+	ASSERT_EQ(0, dmabuf_feature(self->fd, VFIO_DEVICE_FEATURE_PROBE |
+				    VFIO_DEVICE_FEATURE_GET, bar, O_RDWR, 0, 1, 0, pg));
+	fd = dmabuf_export(self->fd, bar, 0, pg);
+	ASSERT_LE(0, fd) TH_LOG("export BAR%d: %s", bar, strerror(-fd));
+	close(fd);
+	/* The whole BAR. */
+	fd = dmabuf_export(self->fd, bar, 0, len);
+	ASSERT_LE(0, fd) TH_LOG("export all of BAR%d: %s", bar, strerror(-fd));
+	close(fd);
+
+	/* SET is not supported. */
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_feature(self->fd, VFIO_DEVICE_FEATURE_SET,
+						 bar, O_RDWR, 0, 1, 0, pg));
+	/* No ranges, flags set. */
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_feature(self->fd, VFIO_DEVICE_FEATURE_GET,
+						 bar, O_RDWR, 0, 0, 0, pg));
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_feature(self->fd, VFIO_DEVICE_FEATURE_GET,
+						 bar, O_RDWR, 1, 1, 0, pg));
+	/* ROM, and past it: no BAR. */
+	EXPECT_EXPORT_ERR(ENODEV, dmabuf_export(self->fd, VFIO_PCI_ROM_REGION_INDEX, 0, pg));
+	EXPECT_EXPORT_ERR(ENODEV, dmabuf_export(self->fd, VFIO_PCI_CONFIG_REGION_INDEX, 0, pg));
+	EXPECT_EXPORT_ERR(ENODEV, dmabuf_export(self->fd, 0xffff, 0, pg));
+	e = empty_bar();
+	if (e >= 0) {
+		TH_LOG("BAR%d: not implemented", e);
+		EXPECT_EXPORT_ERR(ENODEV, dmabuf_export(self->fd, e, 0, pg));
+	}
+	/* Unaligned offset or length, empty range. */
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_export(self->fd, bar, 8, pg));
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_export(self->fd, bar, 0, pg / 2));
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_export(self->fd, bar, 0, 0));
+	/* Past the end of the BAR. */
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_export(self->fd, bar, 0, page_align(len) + pg));
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_export(self->fd, bar, page_align(len), pg));
+	/* The BAR address plus the offset wraps. */
+	EXPECT_EXPORT_ERR(EOVERFLOW, dmabuf_export(self->fd, bar,
+						   0xfffffffffffff000ull, pg));
+	/* Two empty ranges. */
+	EXPECT_EXPORT_ERR(EINVAL, dmabuf_feature(self->fd, VFIO_DEVICE_FEATURE_GET,
+						 bar, O_RDWR, 0, 2, 0, 0));
+	/* An I/O port BAR: no P2P provider. */
+	e = io_bar();
+	if (e >= 0) {
+		TH_LOG("BAR%d: I/O ports", e);
+		EXPECT_EXPORT_ERR(EINVAL, dmabuf_export(self->fd, e, 0, pg));
+	}
+}
+
+/*
+ * Export the first page of a BAR, map the DMABUF fd: it reads what the
+ * region reads; memory decoding off revokes it (SIGBUS), on gives it back.
+ */
+TEST_F(mmap, dmabuf_export_mmap)
+{
+	long pg = page_size();
+	uint32_t viaread, v;
+	int bar, fd;
+
+	bar = export_bar(self);
+	if (bar < 0)
+		SKIP(return, "no memory BAR of a page or more to export");
+	fd = dmabuf_export(self->fd, bar, 0, pg);
+	ASSERT_LE(0, fd) TH_LOG("export BAR%d: %s", bar, strerror(-fd));
+	self->map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (self->map == MAP_FAILED)
+		self->map = NULL;
+	ASSERT_NE(NULL, self->map) TH_LOG("mmap of the DMABUF fd: %s", strerror(errno));
+	self->map_len = pg;
+	close(fd);
+
+	ASSERT_EQ(4, rvfio_pread(self->fd, &viaread, 4, self->ri[bar].offset));
+	ASSERT_EQ(viaread, MAP_READ32(self->map));
+	TH_LOG("BAR%d: %#x through the DMABUF mapping", bar, viaread);
+	if (self->edu && bar == 0) {
+		ASSERT_EQ(EDU_ID_VALUE, viaread);
+	}
+
+	ASSERT_EQ(0, set_memory(self->device, false));
+	ASSERT_EQ(-1, map_read32(self->map, &v)) TH_LOG("read %#x with memory off", v);
+	ASSERT_EQ(0, set_memory(self->device, true));
+	ASSERT_EQ(viaread, MAP_READ32(self->map));
+}
+
+/* Closing the device revokes the exported buffer for good. */
+TEST_F(mmap, dmabuf_export_revoked_on_close)
+{
+	long pg = page_size();
+	uint32_t live, v;
+	int bar, fd;
+
+	bar = export_bar(self);
+	if (bar < 0)
+		SKIP(return, "no memory BAR of a page or more to export");
+	fd = dmabuf_export(self->fd, bar, 0, pg);
+	ASSERT_LE(0, fd) TH_LOG("export BAR%d: %s", bar, strerror(-fd));
+	self->map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (self->map == MAP_FAILED)
+		self->map = NULL;
+	ASSERT_NE(NULL, self->map) TH_LOG("mmap of the DMABUF fd: %s", strerror(errno));
+	self->map_len = pg;
+	live = MAP_READ32(self->map);
+
+	close_device(self);
+	ASSERT_EQ(-1, map_read32(self->map, &v)) TH_LOG("read %#x after the close", v);
+	/* Still revoked, with the DMABUF fd closed too. */
+	close(fd);
+	ASSERT_EQ(-1, map_read32(self->map, &v)) TH_LOG("read %#x after the close", v);
+	TH_LOG("BAR%d: %#x before the close, SIGBUS after", bar, live);
 }
 
 /* The sysfs driver name of the device, or "" if unbound. */
