@@ -675,6 +675,33 @@ TEST_F_TIMEOUT(mmap, race_fault_vs_toggle_fork, 300)
  * the mapping are what the region reads, and the other way round.  The
  * minor fault count is only reported.
  */
+/* The Rust driver's debugfs view of the device's mappings. */
+static const char *debugfs_view(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vfio-pci-rust-%s/mappings",
+		 device_bdf);
+	return path;
+}
+
+/* Faults served with 2 MiB or 1 GiB entries so far, or -1 without the view. */
+static long huge_faults(void)
+{
+	char line[256];
+	long n = 0, v;
+	FILE *f = fopen(debugfs_view(), "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "faults_2m: %ld", &v) == 1 ||
+		    sscanf(line, "faults_1g: %ld", &v) == 1)
+			n += v;
+	fclose(f);
+	return n;
+}
+
 TEST_F_TIMEOUT(mmap, faultin_large_bar, 120)
 {
 	const uint64_t sz_2m = 2ull << 20, sz_512m = 512ull << 20, sz_1g = 1ull << 30;
@@ -739,6 +766,15 @@ TEST_F_TIMEOUT(mmap, faultin_large_bar, 120)
 	}
 	ksft_print_msg("faultin_large_bar: BAR%d %#llx bytes: %ld minor fault(s) for 4 writes\n",
 		       self->big, (unsigned long long)size, f1 - f0);
+	/*
+	 * The Rust driver counts its faults by entry size in debugfs: the
+	 * aligned mapping must have been served with huge entries.
+	 */
+	if (huge_faults() >= 0) {
+		ASSERT_LT(0, huge_faults()) TH_LOG("no 2 MiB or 1 GiB fault in %s", debugfs_view());
+	} else {
+		TH_LOG("no debugfs view of the driver's faults (%s)", debugfs_view());
+	}
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(8, rvfio_pwrite(self->fd, &saved[i], 8, ri->offset + offs[i]));
 }
@@ -994,6 +1030,51 @@ TEST_F(mmap, dmabuf_export_revoked_on_close)
 	close(fd);
 	ASSERT_EQ(-1, map_read32(self->map, &v)) TH_LOG("read %#x after the close", v);
 	TH_LOG("BAR%d: %#x before the close, SIGBUS after", bar, live);
+}
+
+/*
+ * An exported buffer of one range maps into an IOAS (IOMMU_IOAS_MAP_FILE),
+ * as iommufd maps the C driver's buffers; memory decode off revokes it, and
+ * the IOVA range can still be unmapped.
+ */
+TEST_F(mmap, dmabuf_export_iommufd)
+{
+	struct iommu_ioas_map_file map = { .size = sizeof(map) };
+	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap) };
+	struct iova_allocator *iovas;
+	long pg = page_size();
+	int bar, fd, ret;
+
+	if (self->iommu->iommufd <= 0)
+		SKIP(return, "the device is not bound to an iommufd");
+	bar = export_bar(self);
+	if (bar < 0)
+		SKIP(return, "no memory BAR of a page or more to export");
+	fd = dmabuf_export(self->fd, bar, 0, pg);
+	ASSERT_LE(0, fd) TH_LOG("export BAR%d: %s", bar, strerror(-fd));
+	iovas = iova_allocator_init(self->iommu);
+
+	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+		    IOMMU_IOAS_MAP_WRITEABLE;
+	map.ioas_id = self->iommu->ioas_id;
+	map.fd = fd;
+	map.start = 0;
+	map.length = pg;
+	map.iova = iova_allocator_alloc(iovas, pg);
+	ret = ioctl(self->iommu->iommufd, IOMMU_IOAS_MAP_FILE, &map);
+	ASSERT_EQ(0, ret) TH_LOG("IOMMU_IOAS_MAP_FILE of BAR%d's buffer: %s", bar,
+				 strerror(errno));
+
+	ASSERT_EQ(0, set_memory(self->device, false));
+	ASSERT_EQ(0, set_memory(self->device, true));
+
+	unmap.ioas_id = self->iommu->ioas_id;
+	unmap.iova = map.iova;
+	unmap.length = pg;
+	ASSERT_EQ(0, ioctl(self->iommu->iommufd, IOMMU_IOAS_UNMAP, &unmap))
+		TH_LOG("IOMMU_IOAS_UNMAP: %s", strerror(errno));
+	iova_allocator_cleanup(iovas);
+	close(fd);
 }
 
 /* The sysfs driver name of the device, or "" if unbound. */
