@@ -160,6 +160,33 @@ impl BarBuf {
         }
     }
 
+    /// Exports a buffer of `size` bytes made of `ranges` of `dev`'s BARs, opened with `flags`,
+    /// into the device's registry. `mem`, the read side of `memory_lock` held, keeps any
+    /// revocation out until the buffer is in the registry, so that its initial state (revoked
+    /// if the device's mappings are) cannot miss one.
+    #[expect(clippy::too_many_arguments)]
+    fn export(
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        mem: &MemoryState,
+        ranges: KVec<Range>,
+        size: usize,
+        flags: u32,
+        file: Option<ARef<File>>,
+        phys: Option<(u64, usize)>,
+    ) -> Result<ARef<DmaBuf<Self>>> {
+        let data = BarBuf {
+            memory: dev.memory_lock(),
+            pdev: dev.pdev.clone(),
+            ranges,
+            revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
+            detached: AtomicFlag::new(false),
+            file,
+            phys,
+        };
+        DmaBuf::export(c"vfio-pci", data, size, flags, Some(mem.registry()))
+    }
+
     /// Revokes the buffer for good: the device it belongs to is being closed.
     pub(crate) fn detach(buf: &DmaBuf<Self>, mem: &MemoryWriteGuard<'_>) {
         Self::set_revoked(buf, true, mem);
@@ -317,22 +344,7 @@ pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Res
         if mem.bar(pdev, bar)?.pfns().is_none() {
             return Err(EINVAL);
         }
-        let data = BarBuf {
-            memory: dev.memory_lock(),
-            pdev: dev.pdev.clone(),
-            ranges,
-            revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
-            detached: AtomicFlag::new(false),
-            file: Some(file),
-            phys: None,
-        };
-        DmaBuf::export(
-            c"vfio-pci",
-            data,
-            len,
-            uapi::O_RDWR,
-            Some(mem.registry()),
-        )?
+        BarBuf::export(dev, pdev, &mem, ranges, len, uapi::O_RDWR, Some(file), None)?
     };
     buf.take_mapping(vma)
 }
@@ -434,19 +446,16 @@ pub(crate) fn export(
     }
     drop(user);
 
-    let buf = {
-        let mem = dev.memory_read();
-        let data = BarBuf {
-            memory: dev.memory_lock(),
-            pdev: dev.pdev.clone(),
-            ranges,
-            revoked: AtomicFlag::new(mem.revoked_for_new() || !mem.user_access(pdev)),
-            detached: AtomicFlag::new(false),
-            file: None,
-            phys,
-        };
-        DmaBuf::export(c"vfio-pci", data, total, req.open_flags, Some(mem.registry()))?
-    };
+    let buf = BarBuf::export(
+        dev,
+        pdev,
+        &dev.memory_read(),
+        ranges,
+        total,
+        req.open_flags,
+        None,
+        phys,
+    )?;
     let fd = DmaBuf::into_fd(buf, req.open_flags)?;
     // CAST: An fd fits.
     Ok(fd as isize)
