@@ -971,18 +971,15 @@ TEST_F(mmap, dmabuf_export_errnos)
 }
 
 /*
- * Export the first page of a BAR, map the DMABUF fd: it reads what the
- * region reads; memory decoding off revokes it (SIGBUS), on gives it back.
+ * Exports the first page of BAR @bar and maps the DMABUF fd at self->map:
+ * returns the fd.
  */
-TEST_F(mmap, dmabuf_export_mmap)
+static int map_exported(struct __test_metadata *_metadata,
+			FIXTURE_DATA(mmap) *self, int bar)
 {
 	long pg = page_size();
-	uint32_t viaread, v;
-	int bar, fd;
+	int fd;
 
-	bar = export_bar(self);
-	if (bar < 0)
-		SKIP(return, "no memory BAR of a page or more to export");
 	fd = dmabuf_export(self->fd, bar, 0, pg);
 	ASSERT_LE(0, fd) TH_LOG("export BAR%d: %s", bar, strerror(-fd));
 	self->map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -990,6 +987,22 @@ TEST_F(mmap, dmabuf_export_mmap)
 		self->map = NULL;
 	ASSERT_NE(NULL, self->map) TH_LOG("mmap of the DMABUF fd: %s", strerror(errno));
 	self->map_len = pg;
+	return fd;
+}
+
+/*
+ * Export the first page of a BAR, map the DMABUF fd: it reads what the
+ * region reads; memory decoding off revokes it (SIGBUS), on gives it back.
+ */
+TEST_F(mmap, dmabuf_export_mmap)
+{
+	uint32_t viaread, v;
+	int bar, fd;
+
+	bar = export_bar(self);
+	if (bar < 0)
+		SKIP(return, "no memory BAR of a page or more to export");
+	fd = map_exported(_metadata, self, bar);
 	close(fd);
 
 	ASSERT_EQ(4, rvfio_pread(self->fd, &viaread, 4, self->ri[bar].offset));
@@ -1008,20 +1021,13 @@ TEST_F(mmap, dmabuf_export_mmap)
 /* Closing the device revokes the exported buffer for good. */
 TEST_F(mmap, dmabuf_export_revoked_on_close)
 {
-	long pg = page_size();
 	uint32_t live, v;
 	int bar, fd;
 
 	bar = export_bar(self);
 	if (bar < 0)
 		SKIP(return, "no memory BAR of a page or more to export");
-	fd = dmabuf_export(self->fd, bar, 0, pg);
-	ASSERT_LE(0, fd) TH_LOG("export BAR%d: %s", bar, strerror(-fd));
-	self->map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (self->map == MAP_FAILED)
-		self->map = NULL;
-	ASSERT_NE(NULL, self->map) TH_LOG("mmap of the DMABUF fd: %s", strerror(errno));
-	self->map_len = pg;
+	fd = map_exported(_metadata, self, bar);
 	live = MAP_READ32(self->map);
 
 	close_device(self);
