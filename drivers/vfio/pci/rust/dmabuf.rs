@@ -139,6 +139,13 @@ impl BarBuf {
         self.revoked.load(Relaxed)
     }
 
+    /// Returns whether access through the buffer is revoked; `_resv` (the buffer's reservation
+    /// lock, held by the caller of an importer's operation) proves the value is stable.
+    fn revoked_resv(&self, _resv: &ResvHeld<'_, Self>) -> bool {
+        // Relaxed: written only with the reservation lock held, which orders it.
+        self.revoked.load(Relaxed)
+    }
+
     /// Revokes the buffer, or gives it back; `mem` proves the write side of `memory_lock` is
     /// held, so no fault is in flight and none can start until it is dropped.
     ///
@@ -198,10 +205,9 @@ impl BarBuf {
 impl dma_buf::Exporter for BarBuf {
     const OPS: &'static dma_buf::Ops<Self> = &BUF_OPS;
 
-    fn phys(buf: &DmaBuf<Self>, _resv: &ResvHeld<'_, Self>) -> Result<(u64, usize)> {
+    fn phys(buf: &DmaBuf<Self>, resv: &ResvHeld<'_, Self>) -> Result<(u64, usize)> {
         let this = buf.data();
-        // Relaxed: stable under the reservation lock, which revocation takes to change it.
-        if this.revoked.load(Relaxed) {
+        if this.revoked_resv(resv) {
             return Err(ENODEV);
         }
         this.phys.ok_or(EOPNOTSUPP)
