@@ -30,6 +30,7 @@ use crate::{
         to_result, //
     },
     pci,
+    pm_runtime,
     prelude::*,
     types::Opaque,
     ThisModule, //
@@ -48,6 +49,17 @@ static OVERRIDE_ONLY_TABLE: IdArray<pci::DeviceId, (), 1> =
 ///
 /// Implementers are bound to devices only through `driver_override` (see the
 /// [module documentation](self)).
+///
+/// # Runtime power management
+///
+/// A driver that implements [`Driver::runtime_suspend`] gets runtime PM: after a successful
+/// probe, runtime PM is allowed for the device and, if [`Driver::idle_suspend`] says so, the
+/// reference the PCI core holds across probe is given back, so that the device is suspended
+/// (into D3hot, by the PCI core) as soon as nobody holds a reference on its usage count (see
+/// [`crate::pm_runtime`]). The VFIO core takes a reference around each ioctl of such a driver;
+/// the driver takes its own for the rest of its accesses. Before `unbind`, the reference is
+/// taken again and runtime PM forbidden, which resumes the device.
+#[vtable]
 pub trait Driver {
     /// The driver's per-device data, owned by the binding.
     ///
@@ -66,6 +78,28 @@ pub trait Driver {
     /// Called before the device is unbound; the data is dropped afterwards.
     fn unbind<'bound>(pdev: &'bound pci::Device<device::Core<'_>>, data: Pin<&Self::Data<'bound>>) {
         let _ = (pdev, data);
+    }
+
+    /// Whether a bound device that nobody uses may be suspended (with runtime PM only: see the
+    /// [trait documentation](Driver#runtime-power-management)). Asked once, after probe; the
+    /// answer holds until the device is unbound.
+    fn idle_suspend() -> bool {
+        true
+    }
+
+    /// Called by the PM core before the PCI core saves the state of the device and puts it into
+    /// a low-power state, once the usage count of the device dropped to zero. An error keeps the
+    /// device active. Never called concurrently with [`Driver::runtime_resume`].
+    fn runtime_suspend(pdev: &pci::Device<device::Bound>, data: Pin<&Self::Data<'_>>) -> Result {
+        let _ = (pdev, data);
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called by the PM core after the PCI core brought a suspended device back to D0 and
+    /// restored its state.
+    fn runtime_resume(pdev: &pci::Device<device::Bound>, data: Pin<&Self::Data<'_>>) -> Result {
+        let _ = (pdev, data);
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
 
@@ -104,6 +138,9 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             (*drv).remove = Some(Self::remove_callback);
             (*drv).id_table = OVERRIDE_ONLY_TABLE.as_ptr();
             (*drv).driver_managed_dma = true;
+            if T::HAS_RUNTIME_SUSPEND {
+                (*drv).driver.pm = &Self::PM_OPS;
+            }
         }
 
         // SAFETY: `pdrv` is a valid `struct pci_driver`, pinned until `unregister` by the
@@ -127,6 +164,17 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
 }
 
 impl<T: Driver + 'static> Adapter<T> {
+    /// The runtime PM callbacks, used only if `T` implements them.
+    const PM_OPS: bindings::dev_pm_ops = {
+        const { assert!(T::HAS_RUNTIME_SUSPEND == T::HAS_RUNTIME_RESUME) };
+        // SAFETY: All fields of `dev_pm_ops` are optional function pointers, for which zero is
+        // `None`.
+        let mut ops: bindings::dev_pm_ops = unsafe { core::mem::zeroed() };
+        ops.runtime_suspend = Some(Self::runtime_suspend_callback);
+        ops.runtime_resume = Some(Self::runtime_resume_callback);
+        ops
+    };
+
     extern "C" fn probe_callback(
         pdev: *mut bindings::pci_dev,
         _id: *const bindings::pci_device_id,
@@ -140,6 +188,15 @@ impl<T: Driver + 'static> Adapter<T> {
         from_result(|| {
             let data = T::probe(pdev);
             pdev.as_ref().set_drvdata(data)?;
+            // From here on the runtime PM callbacks may run: the data they borrow is in place.
+            if T::HAS_RUNTIME_SUSPEND {
+                let dev: &device::Device = pdev.as_ref();
+                pm_runtime::allow(dev);
+                if T::idle_suspend() {
+                    // The reference `local_pci_probe` took for the probe.
+                    pm_runtime::put(dev);
+                }
+            }
             Ok(0)
         })
     }
@@ -156,6 +213,54 @@ impl<T: Driver + 'static> Adapter<T> {
         // returns.
         let data = unsafe { pdev.as_ref().drvdata_borrow::<T::Data<'_>>() };
 
+        if T::HAS_RUNTIME_SUSPEND {
+            let dev: &device::Device = pdev.as_ref();
+            if T::idle_suspend() {
+                pm_runtime::get_noresume(dev);
+            }
+            // Resumes the device and waits for any callback in progress: none runs after this.
+            pm_runtime::forbid(dev);
+        }
         T::unbind(pdev, data);
+    }
+
+    /// Borrows the data of a bound device for a runtime PM callback.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be the `struct device` of a PCI device bound to this driver, passed by the PM
+    /// core to a runtime PM callback.
+    unsafe fn pm_borrow<'a>(
+        dev: *mut bindings::device,
+    ) -> Option<(&'a pci::Device<device::Bound>, Pin<&'a T::Data<'a>>)> {
+        // SAFETY: The PM core passes a valid device and holds a reference on it for the call.
+        //
+        // INVARIANT: The driver is bound for the duration of the callback: the callbacks only
+        // run between `allow` in `probe_callback` and `forbid` in `remove_callback`.
+        let dev = unsafe { &*dev.cast::<device::Device<device::BoundInternal>>() };
+        let pdev: &pci::Device<device::BoundInternal> = dev.try_into().ok()?;
+        let pdev: &pci::Device<device::Bound> = pdev;
+        // SAFETY: `probe_callback` stored a `Pin<KBox<T::Data<'_>>>` before allowing runtime PM,
+        // and `remove_callback` forbids it (waiting for callbacks in progress) before the data
+        // is dropped.
+        let data = unsafe { dev.drvdata_borrow::<T::Data<'a>>() };
+        Some((pdev, data))
+    }
+
+    extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) -> c_int {
+        // SAFETY: The PM core calls this with a device bound to this driver (`PM_OPS` is set
+        // only on this driver).
+        let Some((pdev, data)) = (unsafe { Self::pm_borrow(dev) }) else {
+            return 0;
+        };
+        from_result(|| T::runtime_suspend(pdev, data).map(|()| 0))
+    }
+
+    extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> c_int {
+        // SAFETY: As in `runtime_suspend_callback`.
+        let Some((pdev, data)) = (unsafe { Self::pm_borrow(dev) }) else {
+            return 0;
+        };
+        from_result(|| T::runtime_resume(pdev, data).map(|()| 0))
     }
 }
