@@ -42,6 +42,7 @@ use kernel::{
             STD_NUM_BARS, //
         },
     },
+    pm_runtime,
     prelude::*,
     sync::{
         new_rwsem,
@@ -66,8 +67,12 @@ pub(crate) struct MemoryState {
     /// `unrevoke_bars`).
     revoked: bool,
     /// Whether the user asked for low power (`VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`); the
-    /// mappings stay revoked until the user leaves it.
+    /// mappings stay revoked until the user leaves it. While set, the user's reference on the
+    /// device's runtime PM usage count is given back, so that the device suspends.
     pm_runtime_engaged: bool,
+    /// Whether the device is runtime suspended (between the driver's runtime suspend and resume
+    /// callbacks): the mappings stay revoked until it resumes.
+    pm_suspended: bool,
     /// The eventfd to signal when the device leaves low power on its own.
     pm_wake: Option<EventFd>,
     /// The function's state kept across D3hot; every power state change goes through it.
@@ -158,6 +163,7 @@ impl MemoryLock {
                 cmd_memory: false,
                 revoked: false,
                 pm_runtime_engaged: false,
+                pm_suspended: false,
                 pm_wake: None,
                 pm,
                 bufs,
@@ -207,7 +213,8 @@ impl MemoryLock {
 /// The write side of a device's `memory_lock`: proof that no BAR access is in flight.
 ///
 /// Tied to its device (`pdev`), so it can only act on the state it locks. When dropped, mappings
-/// revoked under it are given back if memory decode is on and the user is not in low power.
+/// revoked under it are given back if memory decode is on, the user is not in low power and the
+/// device is not runtime suspended.
 pub(crate) struct MemoryWriteGuard<'a> {
     guard: WriteGuard<'a, MemoryState>,
     pdev: &'a pci::Device,
@@ -291,12 +298,15 @@ impl MemoryWriteGuard<'_> {
             *bar = Err(ENODEV);
         }
         self.guard.cmd_memory = false;
-        self.guard.pm_runtime_engaged = false;
-        self.guard.pm_wake = None;
+        self.pm_exit();
     }
 
-    /// Enters low power on the user's request: the mappings stay revoked until
-    /// [`Self::pm_exit`]. `EINVAL` if already there.
+    /// Enters low power on the user's request (C: `vfio_pci_runtime_pm_entry`): the mappings
+    /// stay revoked until [`Self::pm_exit`]. `EINVAL` if already there.
+    ///
+    /// Gives back the user's reference on the runtime PM usage count without an idle check: the
+    /// VFIO core holds one more around the ioctl that asks for this, and the device suspends
+    /// when that one goes.
     pub(crate) fn pm_entry(&mut self, wake: Option<EventFd>) -> Result {
         if self.guard.pm_runtime_engaged {
             return Err(EINVAL);
@@ -304,13 +314,45 @@ impl MemoryWriteGuard<'_> {
         self.zap_revoke_bars();
         self.guard.pm_runtime_engaged = true;
         self.guard.pm_wake = wake;
+        pm_runtime::put_noidle(self.pdev.as_ref());
         Ok(())
     }
 
-    /// Leaves low power; the mappings come back when the guard is dropped.
+    /// Leaves low power if the user is there, taking the user's reference on the usage count
+    /// back; the mappings come back when the guard is dropped. The device is active, or about
+    /// to be resumed by the caller: this does not resume it.
     pub(crate) fn pm_exit(&mut self) {
-        self.guard.pm_runtime_engaged = false;
-        self.guard.pm_wake = None;
+        if self.guard.pm_runtime_engaged {
+            self.guard.pm_runtime_engaged = false;
+            pm_runtime::get_noresume(self.pdev.as_ref());
+            self.guard.pm_wake = None;
+        }
+    }
+
+    /// The device is about to be runtime suspended (the driver's callback, with the write side
+    /// held): takes the mappings away until [`Self::runtime_resumed`].
+    ///
+    /// Order: the device is brought to D0 first, so that the PCI core saves the state the user
+    /// left it in (and a function without soft reset keeps it), then the mappings are revoked;
+    /// the PCI core moves the device to D3hot after the callback.
+    pub(crate) fn runtime_suspend(&mut self, pdev: &pci::Device<Bound>) {
+        if let Err(e) = self.set_power_state(pdev, PowerState::D0) {
+            dev_dbg!(pdev.as_ref(), "runtime suspend: cannot enter D0: {:?}\n", e);
+        }
+        self.zap_revoke_bars();
+        self.guard.pm_suspended = true;
+    }
+
+    /// The device was runtime resumed (the PCI core brought it back to D0 and restored its
+    /// state). A user in low power with a wakeup eventfd is told, and leaves low power (C:
+    /// `vfio_pci_core_runtime_resume`); the mappings come back when the guard is dropped, if
+    /// the user is not in low power any more.
+    pub(crate) fn runtime_resumed(&mut self) {
+        self.guard.pm_suspended = false;
+        if let Some(wake) = self.guard.pm_wake.take() {
+            wake.signal();
+            self.pm_exit();
+        }
     }
 }
 
@@ -324,7 +366,7 @@ impl core::ops::Deref for MemoryWriteGuard<'_> {
 
 impl Drop for MemoryWriteGuard<'_> {
     fn drop(&mut self) {
-        if self.guard.revoked && !self.guard.pm_runtime_engaged {
+        if self.guard.revoked && !self.guard.pm_runtime_engaged && !self.guard.pm_suspended {
             self.unrevoke_bars();
         }
     }

@@ -48,6 +48,10 @@ use kernel::{
             SavedState, //
         },
     },
+    pm_runtime::{
+        self,
+        ActiveRef, //
+    },
     prelude::*,
     sync::{
         aref::ARef,
@@ -109,6 +113,9 @@ pub(crate) fn cfg_size(pdev: &pci::Device<Bound>) -> u16 {
 pub(crate) struct Options {
     /// Do not use PCI 2.3 INTx masking.
     pub(crate) nointxmask: bool,
+    /// Keep the device in D0 while nobody has it open: no runtime suspend then, except when
+    /// the user asks for low power.
+    pub(crate) disable_idle_d3: bool,
 }
 
 /// Where the MSI-X table lives, which the BAR access paths keep userspace out of.
@@ -130,6 +137,10 @@ pub(crate) struct OpenState {
     saved_state: Option<SavedState>,
     /// Whether a function reset worked at open: `VFIO_DEVICE_RESET` is offered only then.
     reset_works: bool,
+    /// The open device's reference on the runtime PM usage count (none with
+    /// `disable_idle_d3`, where the probe's reference is kept instead): the device stays active
+    /// while open, unless the user asks for low power. Given back after the close-time reset.
+    pm: Option<ActiveRef>,
 }
 
 /// The vfio-pci core's data of one device, embedded in its [`vfio::Device`].
@@ -290,6 +301,12 @@ impl VfioPciCore {
 
     /// Enables the device for a user: C's `vfio_pci_core_enable`.
     fn enable(dev: &Device, pdev: &pci::Device<Bound>) -> Result<OpenState> {
+        // Wake the device from idle D3, and keep it awake while open. Dropped on any error below.
+        let pm = if dev.options.disable_idle_d3 {
+            None
+        } else {
+            Some(ActiveRef::get(pdev.as_ref())?)
+        };
         // The saved state must not include bus mastering.
         pdev.clear_master();
         pdev.enable_device()?;
@@ -344,6 +361,7 @@ impl VfioPciCore {
             config,
             saved_state,
             reset_works,
+            pm,
         })
     }
 
@@ -382,7 +400,14 @@ impl VfioPciCore {
         set: &vfio::DeviceSet<'_>,
         state: OpenState,
     ) {
-        // D0, with the state the function lost in D3hot (C: `vfio_pci_set_power_state`).
+        // The user may leave the device in low power, runtime suspended or not: take the
+        // user's reference on the usage count back, and resume the device if it is suspended.
+        dev.memory_write().pm_exit();
+        if let Err(e) = pm_runtime::resume(pdev.as_ref()) {
+            dev_dbg!(pdev.as_ref(), "cannot resume at close: {:?}\n", e);
+        }
+        // D0, with the state the function lost in D3hot (C: `vfio_pci_set_power_state`): the
+        // function reset below may be a PM reset, which fails from D3hot.
         let _ = dev.memory_write().set_power_state(pdev, PowerState::D0);
         // Stop the device from further DMA.
         pdev.clear_master();
@@ -393,7 +418,7 @@ impl VfioPciCore {
             config,
             saved_state,
             reset_works,
-            ..
+            pm: _,
         } = state;
         drop(config);
         // The ioeventfds write to the BARs: detach them before the BARs go.
@@ -566,9 +591,25 @@ impl VfioPciCore {
     }
 
     /// `VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`: C's `vfio_pci_runtime_pm_entry`, through the
-    /// revoke path: the user's mappings stay revoked until low power is left.
+    /// revoke path: the user's mappings stay revoked until low power is left. The device is
+    /// runtime suspended (into D3hot) once the VFIO core gives back its reference of the ioctl.
     fn pm_entry(dev: &Device, wake: Option<EventFd>) -> Result {
         dev.memory_write_revoke().pm_entry(wake)
+    }
+
+    /// The PM core is about to suspend the device (C: `vfio_pci_core_runtime_suspend`): nobody
+    /// holds a reference on its usage count, so it is closed, or open with the user in low
+    /// power. Revokes the mappings, as every power transition does.
+    ///
+    /// No INTx to mask here: the core does not deliver INTx yet.
+    pub(crate) fn runtime_suspend(dev: &Device, pdev: &pci::Device<Bound>) {
+        dev.memory_write().runtime_suspend(pdev);
+    }
+
+    /// The PCI core resumed the device (C: `vfio_pci_core_runtime_resume`): signals the wakeup
+    /// eventfd of a user in low power, and gives the mappings back once they may be used.
+    pub(crate) fn runtime_resume(dev: &Device) {
+        dev.memory_write().runtime_resumed();
     }
 
     fn feature(
@@ -607,7 +648,9 @@ impl VfioPciCore {
                 if check_feature(flags, argsz, SET, 0)? == FeatureCheck::Probed {
                     return Ok(0);
                 }
-                // The mappings come back as the guard goes, if memory decode is on.
+                // The device is active (the VFIO core resumed it for the ioctl); if the user gave
+                // a wakeup eventfd, the resume itself already left low power. The mappings come
+                // back as the guard goes, if memory decode is on.
                 dev.memory_write().pm_exit();
             }
             uapi::VFIO_DEVICE_FEATURE_PCI_VF_TOKEN => {
@@ -781,12 +824,15 @@ impl vfio::Driver for VfioPciCore {
         let Ok(pdev) = <&pci::Device<Bound>>::try_from(parent) else {
             return;
         };
-        let state = dev.open.lock().take();
+        let mut state = dev.open.lock().take();
+        // Held until the set had its chance of a reset: the device may suspend after that.
+        let pm = state.as_mut().and_then(|s| s.pm.take());
         if let Some(state) = state {
             Self::disable(dev, pdev, set, state);
         }
         reset::try_reset_closed_set(pdev, set);
         dev.triggers.release();
+        drop(pm);
     }
 
     fn read(

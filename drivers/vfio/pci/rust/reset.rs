@@ -31,6 +31,7 @@ use kernel::{
         self,
         passthrough::PowerState, //
     },
+    pm_runtime::ActiveRef,
     prelude::*,
     sync::aref::ARef,
     uaccess::{
@@ -231,6 +232,11 @@ fn hot_reset(dev: &Device, pdev: &pci::Device<Bound>, slot: bool, owner: Owner<'
     })
     .map_err(|_| EINVAL)?;
 
+    // Wake every member from runtime suspend (idle D3, or a user's low power) and keep it
+    // awake until the locks are gone: a reset from D3hot loses state, and resuming takes the
+    // `memory_lock`, so it cannot happen under it.
+    let _awake = wake_members(&set)?;
+
     // Check ownership, and take each member's `memory_lock` write side by trylock: waiting for
     // one while holding another could deadlock against a user of that one.
     let mut locked: KVec<(Option<&pci::Device<Bound>>, MemoryWriteGuard<'_>)> = KVec::new();
@@ -307,6 +313,9 @@ pub(crate) fn try_reset_closed_set(pdev: &pci::Device<Bound>, set: &vfio::Device
     {
         return;
     }
+    let Ok(_awake) = wake_members(set) else {
+        return;
+    };
     if pdev.reset_bus().is_ok() {
         for member in set.members() {
             if let Some(d) = member.as_driver::<VfioPciCore>() {
@@ -314,4 +323,16 @@ pub(crate) fn try_reset_closed_set(pdev: &pci::Device<Bound>, set: &vfio::Device
             }
         }
     }
+}
+
+/// Resumes every member of `set` that is ours and takes a reference that keeps it active (C:
+/// `vfio_pci_dev_set_pm_runtime_get`); the references go with the returned vector.
+fn wake_members(set: &vfio::DeviceSet<'_>) -> Result<KVec<ActiveRef>> {
+    let mut awake = KVec::new();
+    for member in set.members() {
+        if let Some(d) = member.as_driver::<VfioPciCore>() {
+            awake.push(ActiveRef::get(d.pdev.as_ref())?, GFP_KERNEL)?;
+        }
+    }
+    Ok(awake)
 }

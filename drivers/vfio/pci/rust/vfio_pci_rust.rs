@@ -25,7 +25,10 @@
 
 use kernel::{
     debugfs,
-    device::Core,
+    device::{
+        Bound,
+        Core, //
+    },
     driver,
     pci,
     prelude::*,
@@ -110,11 +113,12 @@ struct VfioPciBinding<'bound> {
     /// (see [`dmabuf::DebugView`]). Removed before the directory.
     _debugfs_file: Pin<KBox<debugfs::File<dmabuf::DebugView>>>,
     _debugfs_dir: debugfs::Dir,
-    _registration: vfio::Registration<'bound, pci_core::VfioPciCore>,
+    registration: vfio::Registration<'bound, pci_core::VfioPciCore>,
     /// Dropped after the registration: a VGA device leaves the arbiter once no user has it.
     _vga: vga::VgaBinding,
 }
 
+#[vtable]
 impl vfio::pci::Driver for VfioPci {
     type Data<'bound> = VfioPciBinding<'bound>;
 
@@ -141,6 +145,7 @@ impl vfio::pci::Driver for VfioPci {
         }
         let options = pci_core::Options {
             nointxmask: module_parameters::nointxmask.value(),
+            disable_idle_d3: !Self::idle_suspend(),
         };
         let dev = pci_core::VfioPciCore::create(pdev, options)?;
         let vga = vga::VgaBinding::new(pdev)?;
@@ -151,9 +156,23 @@ impl vfio::pci::Driver for VfioPci {
         Ok(VfioPciBinding {
             _debugfs_file: file,
             _debugfs_dir: dir,
-            _registration: vfio::Registration::new(dev, pdev.as_ref())?,
+            registration: vfio::Registration::new(dev, pdev.as_ref())?,
             _vga: vga,
         })
+    }
+
+    fn idle_suspend() -> bool {
+        !module_parameters::disable_idle_d3.value()
+    }
+
+    fn runtime_suspend(pdev: &pci::Device<Bound>, data: Pin<&Self::Data<'_>>) -> Result {
+        pci_core::VfioPciCore::runtime_suspend(data.registration.device(), pdev);
+        Ok(())
+    }
+
+    fn runtime_resume(_pdev: &pci::Device<Bound>, data: Pin<&Self::Data<'_>>) -> Result {
+        pci_core::VfioPciCore::runtime_resume(data.registration.device());
+        Ok(())
     }
 }
 
@@ -174,10 +193,6 @@ impl kernel::InPlaceModule for VfioPciModule {
             if module_parameters::enable_sriov.value() {
                 pr_err!("enable_sriov=1: SR-IOV configuration is not supported yet\n");
                 return Err(EINVAL);
-            }
-            if module_parameters::disable_idle_d3.value() {
-                // The Rust driver never puts idle devices into D3: nothing to disable.
-                pr_info!("disable_idle_d3=1: idle devices stay in D0 (always the case here)\n");
             }
             Ok(try_pin_init!(Self {
                 _iommufd <- kernel::dma_buf::IommufdExporter::new(),
