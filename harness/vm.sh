@@ -2,6 +2,7 @@
 # Boots the test VM once and collects what happened.
 #
 #   vm.sh --name NAME --driver c|rust --plan "SUITE..." [--timeout SECONDS] [--shell]
+#   RVFIO_RVFIO_TESTS=a,b (comma-separated) limits the rvfio plan to those binaries.
 #
 # QEMU (TCG) q35 with an emulated VT-d IOMMU and the devices vfio-pci is
 # tested on: igb (behind a PCIe root port; SR-IOV, MSI-X, FLR), edu (small
@@ -76,7 +77,7 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu
 # The benchmark (harness/bench.sh): its mode and options travel the same way;
 # a bench run without a mode (make check's) is the quick one.
 case " $plan " in *" bench "*) RVFIO_BENCH=${RVFIO_BENCH:-quick} ;; esac
-for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS; do
+for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS RVFIO_RVFIO_TESTS; do
 	[ -n "${!v:-}" ] && append="$append $v=${!v}"
 done
 # The kernel and initramfs (RVFIO_OBJ, RVFIO_INITRAMFS: the bench kernel's).
