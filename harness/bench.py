@@ -49,6 +49,8 @@ ROWS = {
     "hot_reset_edu_pair": ("reset", "VFIO_DEVICE_PCI_HOT_RESET, bridged edu (group form)"),
     "mmap_faultin_1g_ivshmem": ("BAR mmap", "fault in all of ivshmem's 1 GiB BAR (size-aligned mapping)"),
     "mmap_faultin_1g_ivshmem_faults": ("BAR mmap", "page faults taken for it (getrusage)"),
+    "mmap_naive_1g_ivshmem": ("BAR mmap", "fault in all of ivshmem's 1 GiB BAR, plain mmap(NULL, 1 GiB)"),
+    "mmap_naive_1g_ivshmem_faults": ("BAR mmap", "page faults taken for it (getrusage)"),
     "mmap_first_touch_edu": ("BAR mmap", "first access to a freshly mapped 4 KiB page of edu"),
     "mmap_cycle_edu": ("BAR mmap", "mmap + munmap of 4 KiB of edu BAR0"),
     "reset_maps64_dmabufs8_igb": ("BAR mmap", "igb reset with 64 live mappings and 8 DMABUFs"),
