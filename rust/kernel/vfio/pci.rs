@@ -7,10 +7,12 @@
 //! A VFIO PCI driver differs from an ordinary PCI driver in three ways that
 //! [`crate::pci::Adapter`] does not cover:
 //!
-//! - it matches devices only through `driver_override`: its ID table holds a
-//!   single "any device" entry flagged `PCI_ID_F_VFIO_DRIVER_OVERRIDE`, so
-//!   writing the driver's name to a device's `driver_override` and probing
-//!   binds it, while no device ever binds to it by accident;
+//! - it matches devices only through `driver_override`: every entry of its ID
+//!   table is flagged `PCI_ID_F_VFIO_DRIVER_OVERRIDE`, so writing the
+//!   driver's name to a device's `driver_override` and probing binds it,
+//!   while no device ever binds to it by accident. The plain driver's table
+//!   ([`ANY_DEVICE`]) has a single "any device" entry; a variant driver
+//!   lists the devices it knows ([`Driver::ID_TABLE`]);
 //! - it manages DMA itself (`driver_managed_dma`): the device's DMA is owned
 //!   by userspace through the IOMMU group, not by the kernel's DMA API, so
 //!   binding must not claim the group's default domain;
@@ -21,8 +23,8 @@ use crate::{
     bindings,
     device,
     device_id::{
-        IdArray,
-        IdTable, //
+        IdArray as DeviceIdArray,
+        IdTable as DeviceIdTable, //
     },
     driver,
     error::{
@@ -37,13 +39,38 @@ use crate::{
 };
 use core::marker::PhantomData;
 
-/// The ID table of every VFIO PCI driver: any vendor, any device, matched
-/// only through `driver_override`.
-static OVERRIDE_ONLY_TABLE: IdArray<pci::DeviceId, (), 1> =
-    IdArray::new_without_index([pci::DeviceId::vfio_driver_override(
-        pci::DeviceId::ANY,
-        pci::DeviceId::ANY,
-    )]);
+/// The ID table of a VFIO PCI driver: entries made with
+/// [`pci::DeviceId::vfio_driver_override`], so that they match only through `driver_override`.
+pub type IdTable = &'static dyn DeviceIdTable<pci::DeviceId, ()>;
+
+/// An ID table of `N` devices for a VFIO PCI driver ([`Driver::ID_TABLE`]), each matched only
+/// through `driver_override`.
+///
+/// ```
+/// use kernel::vfio;
+///
+/// const EDU: vfio::pci::IdArray<1> = vfio::pci::id_array([(0x1234, 0x11e8)]);
+/// let table: vfio::pci::IdTable = &EDU;
+/// # let _ = table;
+/// ```
+pub type IdArray<const N: usize> = DeviceIdArray<pci::DeviceId, (), N>;
+
+/// Makes the ID table of a driver for the `(vendor, device)` pairs of `ids`, each matched only
+/// through `driver_override` (C's `PCI_DRIVER_OVERRIDE_DEVICE_VFIO`); either ID may be
+/// [`pci::DeviceId::ANY`].
+pub const fn id_array<const N: usize>(ids: [(u32, u32); N]) -> IdArray<N> {
+    let mut raw = [const { pci::DeviceId::vfio_driver_override(0, 0) }; N];
+    let mut i = 0;
+    while i < N {
+        raw[i] = pci::DeviceId::vfio_driver_override(ids[i].0, ids[i].1);
+        i += 1;
+    }
+    DeviceIdArray::new_without_index(raw)
+}
+
+/// The ID table of the plain `vfio-pci` driver: any vendor, any device, matched only through
+/// `driver_override`. The default [`Driver::ID_TABLE`].
+pub const ANY_DEVICE: IdArray<1> = id_array([(pci::DeviceId::ANY, pci::DeviceId::ANY)]);
 
 /// A VFIO PCI driver.
 ///
@@ -66,6 +93,11 @@ pub trait Driver {
     /// It may borrow the bound device for `'bound` (a [`crate::vfio::Registration`] does), so
     /// nothing in it can outlive the binding.
     type Data<'bound>: Send + 'bound;
+
+    /// The devices the driver may bind, each only when its `driver_override` names the driver
+    /// (see [`id_array`]). By default any device, as the plain `vfio-pci` driver does; a variant
+    /// driver lists the devices it knows, so that `driver_override` cannot hand it another.
+    const ID_TABLE: IdTable = &ANY_DEVICE;
 
     /// Binds the driver to `pdev`.
     ///
@@ -136,7 +168,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             (*drv).name = name.as_char_ptr();
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
-            (*drv).id_table = OVERRIDE_ONLY_TABLE.as_ptr();
+            (*drv).id_table = T::ID_TABLE.as_ptr();
             (*drv).driver_managed_dma = true;
             if T::HAS_RUNTIME_SUSPEND {
                 (*drv).driver.pm = &Self::PM_OPS;
