@@ -33,7 +33,10 @@ use crate::{
     },
     prelude::*,
     devres,
-    mm::virt::VmaNew,
+    mm::{
+        pfnmap::VmOperations,
+        virt::VmaNew, //
+    },
     sync::{
         aref::{
             ARef,
@@ -439,15 +442,55 @@ impl<T: Driver> Device<T> {
         let (Ok(start), Ok(len)) = (i64::try_from(start), i64::try_from(len)) else {
             return;
         };
-        // SAFETY: `self` is valid; the VFIO core gives every registered device an inode
-        // (`vdev->inode`) whose address space all mappings of its files share, and
-        // `unmap_mapping_range` takes the locks it needs.
+        let mapping = self.file_mapping();
+        if mapping.is_null() {
+            return;
+        }
+        // SAFETY: The VFIO core gives every device an inode (`vdev->inode`) whose address space
+        // all mappings of its files share, valid as long as the device; `unmap_mapping_range`
+        // takes the locks it needs.
+        unsafe { bindings::unmap_mapping_range(mapping, start, len, 1) };
+    }
+
+    /// Returns the address space that every file of the device shares (the VFIO core points
+    /// each file's `f_mapping` at the device's own inode), or NULL if it has none.
+    fn file_mapping(&self) -> *mut bindings::address_space {
+        // SAFETY: `self` is valid; its inode, set up by `_vfio_alloc_device`, lives as long as
+        // the device.
         unsafe {
             let inode = (*self.as_raw()).inode;
-            if !inode.is_null() {
-                bindings::unmap_mapping_range((*inode).i_mapping, start, len, 1);
+            if inode.is_null() {
+                return core::ptr::null_mut();
             }
+            (*inode).i_mapping
         }
+    }
+
+    /// Makes `vma`, a new mapping of one of this device's own files (what [`Driver::mmap`] is
+    /// handed), a map of device memory filled on fault by `V`, whose handler is given this
+    /// device (see [`crate::mm::pfnmap`]).
+    ///
+    /// Unlike a mapping handed to a DMA buffer, the VMA keeps the device's file and its offset in
+    /// it: [`Device::zap_file_mappings`] over the offsets it maps zaps it, and the handler finds
+    /// the file offset of a fault with [`crate::mm::pfnmap::VmFault::file_page`]. The VMA holds
+    /// the file, which keeps the device open (its `close_device` runs only when the last mapping
+    /// is gone) and registered, hence its parent bound, for as long as any mapping exists.
+    ///
+    /// `EINVAL` if `vma` does not map a file of this device, or cannot map device memory (a
+    /// private mapping, see [`VmaNew::set_io_pfnmap`]).
+    pub fn map_io<V: VmOperations<Data = Self>>(&self, vma: &VmaNew) -> Result {
+        let file = vma.file().ok_or(EINVAL)?;
+        let mapping = self.file_mapping();
+        // SAFETY: `file` is valid while borrowed; `f_mapping` is set when a file is opened.
+        let file_mapping = unsafe { (*file.as_ptr()).f_mapping };
+        if mapping.is_null() || file_mapping != mapping {
+            return Err(EINVAL);
+        }
+        // SAFETY: The VMA maps a file of this device: no other file has the device's address
+        // space. That VMA, and every VMA split or copied from it, holds the file; an open file
+        // holds a registration reference of the device, and unregistering (which comes before
+        // the device can be freed) waits for all of them. So `self` outlives every such VMA.
+        unsafe { vma.set_io_pfnmap::<V>(self, None) }
     }
 
     /// Returns whether the device was opened through its iommufd cdev (not a group).
