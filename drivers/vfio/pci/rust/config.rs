@@ -20,7 +20,7 @@
 //!    that plain accesses take no other lock. `VFIO_DEVICE_SET_IRQS` takes
 //!    `igate` without `open`;
 //! 3. `memory_lock` ([`crate::memory`]): the write side, with the user's BAR
-//!    mappings revoked ([`crate::pci_core::CoreDevice::memory_write_revoke`]),
+//!    mappings revoked ([`crate::memory::MemoryWrite::memory_write_revoke`]),
 //!    while a handler turns memory decode off, changes the power state or
 //!    resets the function.
 //!

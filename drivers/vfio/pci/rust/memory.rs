@@ -14,7 +14,10 @@
 //!
 //! The state is private to this module: the rest of the driver reaches it
 //! only through the guards, so the lock cannot be taken in a way this module
-//! does not know of.
+//! does not know of. The write side is taken through the VFIO device
+//! ([`MemoryWrite`]), which hands the guard the device, so that a revoking
+//! guard can also zap the mappings a variant driver made of the device file
+//! itself ([`crate::variant::Variant::ZAP_BARS_ON_REVOKE`]).
 //!
 //! Lock order (see [`crate::pci_core`]): the device's `open` mutex, then
 //! `igate`, then this lock. Never copy to or from userspace with it held: a
@@ -27,6 +30,10 @@ use crate::{
     dmabuf::{
         BarBuf,
         Registry, //
+    },
+    pci_core::{
+        index_to_offset,
+        Device, //
     },
 };
 use kernel::{
@@ -52,6 +59,7 @@ use kernel::{
         Arc,
         WriteGuard, //
     },
+    uapi,
 };
 
 /// What the `memory_lock` protects.
@@ -97,6 +105,14 @@ impl MemoryState {
     /// low power.
     pub(crate) fn user_access(&self, pdev: &pci::Device) -> bool {
         !self.pm_runtime_engaged && self.memory_enabled(pdev)
+    }
+
+    /// Returns whether a fault in a user mapping of the BARs that no DMA buffer backs (a
+    /// variant driver's mapping of the device file) may be served now: the mappings are not
+    /// revoked and the user may reach the device's memory. The DMA buffers' faults check the
+    /// same through their own revoked mark.
+    pub(crate) fn may_fault(&self, pdev: &pci::Device) -> bool {
+        !self.revoked && self.user_access(pdev)
     }
 
     /// Returns whether a buffer made now starts revoked (the device's mappings are).
@@ -183,28 +199,51 @@ impl MemoryLock {
     }
 
     /// Takes the write side, keeping the user's mappings: for changes that leave memory decode
-    /// on or turn it on.
-    pub(crate) fn write<'a>(&'a self, pdev: &'a pci::Device) -> MemoryWriteGuard<'a> {
+    /// on or turn it on. `files`, if given, is the device whose own file mappings revoking zaps.
+    pub(crate) fn write<'a>(
+        &'a self,
+        pdev: &'a pci::Device,
+        files: Option<&'a Device>,
+    ) -> MemoryWriteGuard<'a> {
         MemoryWriteGuard {
             guard: self.sem.write(),
             pdev,
+            files,
         }
     }
 
     /// Takes the write side without waiting (a hot reset locks several devices: waiting for one
     /// while holding another could deadlock).
-    pub(crate) fn try_write<'a>(&'a self, pdev: &'a pci::Device) -> Option<MemoryWriteGuard<'a>> {
+    pub(crate) fn try_write<'a>(
+        &'a self,
+        pdev: &'a pci::Device,
+        files: Option<&'a Device>,
+    ) -> Option<MemoryWriteGuard<'a>> {
         Some(MemoryWriteGuard {
             guard: self.sem.try_write()?,
             pdev,
+            files,
         })
     }
+}
 
-    /// Takes the write side and revokes the user's mappings (C:
-    /// `vfio_pci_zap_and_down_write_memory_lock`): for anything that may turn memory decode off.
-    /// Dropping the guard gives the mappings back if memory decode is on by then.
-    pub(crate) fn write_revoke<'a>(&'a self, pdev: &'a pci::Device) -> MemoryWriteGuard<'a> {
-        let mut guard = self.write(pdev);
+/// The write side of `memory_lock`, taken through the VFIO device whose lock it is, so that the
+/// guard knows the device's file mappings (see the [module documentation](self)).
+pub(crate) trait MemoryWrite {
+    /// Takes the write side, keeping the user's mappings: for changes that leave memory decode
+    /// on or turn it on.
+    fn memory_write(&self) -> MemoryWriteGuard<'_>;
+
+    /// Takes the write side without waiting (a hot reset locks several devices: waiting for one
+    /// while holding another could deadlock).
+    fn memory_try_write(&self) -> Option<MemoryWriteGuard<'_>>;
+
+    /// Takes the write side and revokes the user's BAR mappings (C:
+    /// `vfio_pci_zap_and_down_write_memory_lock`): for anything that may turn memory decode off,
+    /// change the power state or reset the device. The mappings come back when the guard is
+    /// dropped, if memory decode is on by then.
+    fn memory_write_revoke(&self) -> MemoryWriteGuard<'_> {
+        let mut guard = self.memory_write();
         guard.zap_revoke_bars();
         guard
     }
@@ -218,6 +257,9 @@ impl MemoryLock {
 pub(crate) struct MemoryWriteGuard<'a> {
     guard: WriteGuard<'a, MemoryState>,
     pdev: &'a pci::Device,
+    /// The VFIO device whose own file mappings (made by a variant driver's `mmap`) are zapped
+    /// with the BARs' DMA buffers, if its variant asks for it; `None` otherwise.
+    files: Option<&'a Device>,
 }
 
 impl MemoryWriteGuard<'_> {
@@ -248,13 +290,20 @@ impl MemoryWriteGuard<'_> {
 
     /// Takes every user mapping of the device's BARs away: revokes the DMABUFs behind them
     /// (mmap-made and exported) and zaps their page table entries, so that the next access
-    /// faults and waits for, or is refused by, the state this guard leaves behind.
+    /// faults and waits for, or is refused by, the state this guard leaves behind. For a variant
+    /// with [`crate::variant::Variant::ZAP_BARS_ON_REVOKE`], the mappings of the device file
+    /// itself over the BAR regions (BAR0 up to the ROM, as C zaps them) go too.
     ///
     /// Needs the write side: a fault in progress holds the read side, so none can install a
     /// mapping of the old state after this returns.
     pub(crate) fn zap_revoke_bars(&mut self) {
         self.guard.revoked = true;
         self.set_bufs_revoked(true);
+        if let Some(dev) = self.files {
+            let start = index_to_offset(uapi::VFIO_PCI_BAR0_REGION_INDEX);
+            let end = index_to_offset(uapi::VFIO_PCI_ROM_REGION_INDEX);
+            dev.zap_file_mappings(start, end - start);
+        }
     }
 
     /// Gives the user's mappings back (the DMABUFs fault in again). Only with memory decode on.

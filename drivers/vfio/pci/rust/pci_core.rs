@@ -13,10 +13,12 @@
 //! 4. [`CoreDevice::ioeventfds`]: dropping an ioeventfd waits for its handler, which takes the
 //!    read side of `memory_lock`, so it is never held with `memory_lock`;
 //! 5. the `memory_lock` ([`crate::memory`]), reached through [`CoreDevice::memory_read`],
-//!    [`CoreDevice::memory_write`] and [`CoreDevice::memory_write_revoke`]: read side for BAR
+//!    [`MemoryWrite::memory_write`] and [`MemoryWrite::memory_write_revoke`]: read side for BAR
 //!    access, write side while memory decode or the power state changes or the device is reset;
 //!    revoking takes, inside it, the registry of the device's DMA buffers, a buffer's
-//!    reservation lock and the page table locks ([`crate::dmabuf`]);
+//!    reservation lock and the page table locks ([`crate::dmabuf`]), and, for a variant that
+//!    zaps its own mappings of the device file, the file's address space
+//!    (`unmap_mapping_range`, [`crate::variant`]);
 //! 6. the error and request eventfds ([`crate::intrs::Triggers`]): a spinlock, so that
 //!    signalling never sleeps; nothing is taken inside it.
 
@@ -28,10 +30,14 @@ use crate::{
     ioeventfd,
     memory::{
         MemoryLock,
+        MemoryWrite,
         MemoryWriteGuard, //
     },
-    rdwr,
-    reset, //
+    reset,
+    variant::{
+        Core,
+        VariantOps, //
+    },
 };
 use kernel::{
     device::{
@@ -150,6 +156,9 @@ pub(crate) struct CoreDevice {
     pub(crate) pdev: ARef<pci::Device>,
     /// Options latched at probe.
     options: Options,
+    /// The variant driver's operations, [`VariantOps::NONE`] for the plain `vfio-pci`: fixed
+    /// before the device is registered, never changed.
+    pub(crate) variant: &'static VariantOps,
     /// The MSI-X table, if the device has MSI-X: read-only registers, read once at probe, so
     /// that BAR accesses need no lock to find the hole.
     pub(crate) msix: Option<MsixTable>,
@@ -186,27 +195,9 @@ impl CoreDevice {
         self.memory.read()
     }
 
-    /// Takes the write side of `memory_lock`, keeping the user's mappings: for changes that
-    /// leave memory decode on or turn it on.
-    pub(crate) fn memory_write(&self) -> MemoryWriteGuard<'_> {
-        self.memory.write(&self.pdev)
-    }
-
     /// Returns the `memory_lock` itself, for those that must not hold the device (ioeventfds).
     pub(crate) fn memory_lock(&self) -> Arc<MemoryLock> {
         self.memory.clone()
-    }
-
-    /// Takes the write side of `memory_lock` without waiting.
-    pub(crate) fn memory_try_write(&self) -> Option<MemoryWriteGuard<'_>> {
-        self.memory.try_write(&self.pdev)
-    }
-
-    /// Takes the write side of `memory_lock` and revokes the user's BAR mappings: for anything
-    /// that may turn memory decode off, change the power state or reset the device. The
-    /// mappings come back when the guard is dropped, if memory decode is on by then.
-    pub(crate) fn memory_write_revoke(&self) -> MemoryWriteGuard<'_> {
-        self.memory.write_revoke(&self.pdev)
     }
 
     /// Returns whether the device was closed without a reset; `set` (its device set, locked)
@@ -229,6 +220,22 @@ pub(crate) struct VfioPciCore;
 
 /// A VFIO device of the vfio-pci core.
 pub(crate) type Device = vfio::Device<VfioPciCore>;
+
+impl MemoryWrite for Device {
+    fn memory_write(&self) -> MemoryWriteGuard<'_> {
+        self.memory.write(&self.pdev, file_zap(self))
+    }
+
+    fn memory_try_write(&self) -> Option<MemoryWriteGuard<'_>> {
+        self.memory.try_write(&self.pdev, file_zap(self))
+    }
+}
+
+/// Returns the device whose own file mappings revoking zaps besides its DMA buffers: `dev` if
+/// its variant asks for it (the flag is a constant of the variant's type), else `None`.
+fn file_zap(dev: &Device) -> Option<&Device> {
+    dev.variant.zap_bars_on_revoke.then_some(dev)
+}
 
 static OPS: vfio::DeviceOps<VfioPciCore> = vfio::DeviceOps::new();
 
@@ -260,7 +267,14 @@ fn device_set_key(pdev: &pci::Device<Bound>) -> *const c_void {
 impl VfioPciCore {
     /// Creates the VFIO device for `pdev`, ready to be registered: C's
     /// `vfio_pci_core_register_device` up to the registration itself.
-    pub(crate) fn create(pdev: &pci::Device<Bound>, options: Options) -> Result<ARef<Device>> {
+    ///
+    /// `variant` is the variant driver's operations ([`VariantOps::NONE`] for the plain
+    /// `vfio-pci`), part of the device from its creation on.
+    pub(crate) fn create(
+        pdev: &pci::Device<Bound>,
+        options: Options,
+        variant: &'static VariantOps,
+    ) -> Result<ARef<Device>> {
         if pdev.hdr_type() != PCI_HEADER_TYPE_NORMAL {
             return Err(EINVAL);
         }
@@ -280,6 +294,7 @@ impl VfioPciCore {
         let data = try_pin_init!(CoreDevice {
             pdev: pdev.into(),
             options,
+            variant,
             msix,
             open <- new_mutex!(None),
             igate <- new_mutex!(intrs::IrqState::default()),
@@ -452,6 +467,39 @@ impl VfioPciCore {
         pdev.disable_device();
     }
 
+    /// Closes the device for the core (C: `vfio_pci_core_close_device`): disables it, resets
+    /// the set if that is due, and lets the user's eventfds go.
+    fn close_core(dev: &Device, pdev: &pci::Device<Bound>, set: &vfio::DeviceSet<'_>) {
+        let mut state = dev.open.lock().take();
+        // Held until the set had its chance of a reset: the device may suspend after that.
+        let pm = state.as_mut().and_then(|s| s.pm.take());
+        if let Some(state) = state {
+            Self::disable(dev, pdev, set, state);
+        }
+        reset::try_reset_closed_set(pdev, set);
+        dev.triggers.release();
+        drop(pm);
+    }
+
+    /// The device ioctls of the core (C: `vfio_pci_core_ioctl`); `ENOTTY` for any other.
+    pub(crate) fn core_ioctl(
+        dev: &Device,
+        pdev: &pci::Device<Bound>,
+        cmd: u32,
+        arg: UserPtr,
+    ) -> Result<isize> {
+        match cmd {
+            ioctl::DEVICE_GET_INFO => Self::ioctl_get_info(dev, pdev, arg),
+            ioctl::DEVICE_GET_IRQ_INFO => Self::ioctl_get_irq_info(dev, pdev, arg),
+            ioctl::DEVICE_SET_IRQS => Self::ioctl_set_irqs(dev, pdev, arg),
+            ioctl::DEVICE_RESET => Self::ioctl_reset(dev, pdev),
+            ioctl::DEVICE_IOEVENTFD => Self::ioctl_ioeventfd(dev, pdev, arg),
+            ioctl::DEVICE_GET_PCI_HOT_RESET_INFO => reset::ioctl_get_info(dev, pdev, arg),
+            ioctl::DEVICE_PCI_HOT_RESET => reset::ioctl_hot_reset(dev, pdev, arg),
+            _ => Err(ENOTTY),
+        }
+    }
+
     fn open_state<'a>(open: &'a mut Option<OpenState>) -> Result<&'a mut OpenState> {
         open.as_mut().ok_or(EINVAL)
     }
@@ -475,7 +523,7 @@ impl VfioPciCore {
         if reset_works {
             info.flags |= uapi::VFIO_DEVICE_FLAGS_RESET;
         }
-        info.num_regions = uapi::VFIO_PCI_NUM_REGIONS;
+        info.num_regions = uapi::VFIO_PCI_NUM_REGIONS + dev.variant.extra_regions;
         info.num_irqs = uapi::VFIO_PCI_NUM_IRQS;
 
         let mut caps = vfio::InfoCapChain::new();
@@ -809,14 +857,24 @@ impl vfio::Driver for VfioPciCore {
     fn open_device(
         dev: &Device,
         parent: &device::Device<Bound>,
-        _set: &vfio::DeviceSet<'_>,
+        set: &vfio::DeviceSet<'_>,
     ) -> Result {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
-        let mut open = dev.open.lock();
-        if open.is_some() {
-            return Err(EBUSY);
+        {
+            let mut open = dev.open.lock();
+            if open.is_some() {
+                return Err(EBUSY);
+            }
+            *open = Some(Self::enable(dev, pdev)?);
         }
-        *open = Some(Self::enable(dev, pdev)?);
+        // The variant's part comes once the core's is done, with no lock of the core held: it
+        // may use the core as a user would.
+        if let Some(open_device) = dev.variant.open_device {
+            if let Err(e) = open_device(dev, pdev) {
+                Self::close_core(dev, pdev, set);
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -824,15 +882,11 @@ impl vfio::Driver for VfioPciCore {
         let Ok(pdev) = <&pci::Device<Bound>>::try_from(parent) else {
             return;
         };
-        let mut state = dev.open.lock().take();
-        // Held until the set had its chance of a reset: the device may suspend after that.
-        let pm = state.as_mut().and_then(|s| s.pm.take());
-        if let Some(state) = state {
-            Self::disable(dev, pdev, set, state);
+        // The variant's part first, on a device still enabled.
+        if let Some(close_device) = dev.variant.close_device {
+            close_device(dev, pdev);
         }
-        reset::try_reset_closed_set(pdev, set);
-        dev.triggers.release();
-        drop(pm);
+        Self::close_core(dev, pdev, set);
     }
 
     fn read(
@@ -842,7 +896,10 @@ impl vfio::Driver for VfioPciCore {
         offset: &mut i64,
     ) -> Result<usize> {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
-        rdwr::read(dev, pdev, buf, offset)
+        match dev.variant.read {
+            Some(read) => read(dev, pdev, buf, offset),
+            None => Core::read(dev, pdev, buf, offset),
+        }
     }
 
     fn write(
@@ -852,7 +909,10 @@ impl vfio::Driver for VfioPciCore {
         offset: &mut i64,
     ) -> Result<usize> {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
-        rdwr::write(dev, pdev, buf, offset)
+        match dev.variant.write {
+            Some(write) => write(dev, pdev, buf, offset),
+            None => Core::write(dev, pdev, buf, offset),
+        }
     }
 
     fn ioctl(
@@ -862,15 +922,9 @@ impl vfio::Driver for VfioPciCore {
         arg: UserPtr,
     ) -> Result<isize> {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
-        match cmd {
-            ioctl::DEVICE_GET_INFO => Self::ioctl_get_info(dev, pdev, arg),
-            ioctl::DEVICE_GET_IRQ_INFO => Self::ioctl_get_irq_info(dev, pdev, arg),
-            ioctl::DEVICE_SET_IRQS => Self::ioctl_set_irqs(dev, pdev, arg),
-            ioctl::DEVICE_RESET => Self::ioctl_reset(dev, pdev),
-            ioctl::DEVICE_IOEVENTFD => Self::ioctl_ioeventfd(dev, pdev, arg),
-            ioctl::DEVICE_GET_PCI_HOT_RESET_INFO => reset::ioctl_get_info(dev, pdev, arg),
-            ioctl::DEVICE_PCI_HOT_RESET => reset::ioctl_hot_reset(dev, pdev, arg),
-            _ => Err(ENOTTY),
+        match dev.variant.ioctl {
+            Some(ioctl) => ioctl(dev, pdev, cmd, arg),
+            None => Core::ioctl(dev, pdev, cmd, arg),
         }
     }
 
@@ -887,7 +941,10 @@ impl vfio::Driver for VfioPciCore {
 
     fn mmap(dev: &Device, parent: &device::Device<Bound>, vma: &VmaNew) -> Result {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
-        crate::dmabuf::mmap(dev, pdev, vma)
+        match dev.variant.mmap {
+            Some(mmap) => mmap(dev, pdev, vma),
+            None => Core::mmap(dev, pdev, vma),
+        }
     }
 
     fn mmap_alignment(
@@ -915,7 +972,10 @@ impl vfio::Driver for VfioPciCore {
         caps: &mut vfio::InfoCaps<'_>,
     ) -> Result {
         let pdev: &pci::Device<Bound> = parent.try_into()?;
-        rdwr::region_info(dev, pdev, info, caps)
+        match dev.variant.region_info {
+            Some(region_info) => region_info(dev, pdev, info, caps),
+            None => Core::region_info(dev, pdev, info, caps),
+        }
     }
 
     fn matches(dev: &Device, parent: &device::Device<Bound>, name: &CStr) -> Result<bool> {

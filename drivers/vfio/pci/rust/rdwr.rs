@@ -15,7 +15,10 @@
 #![forbid(unsafe_code)]
 
 use crate::{
-    memory::MemoryState,
+    memory::{
+        MemoryState,
+        MemoryWrite, //
+    },
     pci_core::{
         index_to_offset,
         Device,

@@ -18,7 +18,10 @@
 #![forbid(unsafe_code)]
 
 use crate::{
-    memory::MemoryWriteGuard,
+    memory::{
+        MemoryWrite,
+        MemoryWriteGuard, //
+    },
     pci_core::{
         Device,
         VfioPciCore, //

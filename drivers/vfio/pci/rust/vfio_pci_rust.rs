@@ -14,7 +14,14 @@
 //! [`memory`] (the `memory_lock` and the revoke path), [`dmabuf`] (BAR mmap
 //! through DMA buffers, and their revocation), [`intrs`] (interrupts),
 //! [`reset`] (hot reset), [`ioeventfd`], [`vga`] (the VGA region and arbiter
-//! client), [`rom`] (the platform's ROM copy), [`ids`] (the `ids` parameter).
+//! client), [`rom`] (the platform's ROM copy), [`ids`] (the `ids` parameter),
+//! [`variant`] (the trait of variant drivers).
+//!
+//! Variant drivers live in this module, beside `vfio-pci`, rather than in
+//! modules of their own: in 7.3 a Rust module is one crate and only the
+//! `kernel` crate is shared between modules, so a separate variant module
+//! could not link against the core. Each variant registers a PCI driver of
+//! its own, bound through `driver_override` only, like C's variant drivers.
 //!
 //! The driver has no `unsafe` code: everything unsafe lives in the kernel
 //! crate's abstractions. Each module says so with `#![forbid(unsafe_code)]`;
@@ -46,6 +53,7 @@ mod pci_core;
 mod rdwr;
 mod reset;
 mod rom;
+mod variant;
 mod vga;
 
 module! {
@@ -104,6 +112,31 @@ const DENYLIST: &[(u16, u16)] = &[
 /// The plain `vfio-pci` driver: the core with no device-specific behaviour.
 struct VfioPci;
 
+/// Binds `pdev` to the core with the operations of `variant`: creates the VFIO device, joins the
+/// VGA arbiter if it is a VGA device, adds its debugfs view and registers it with the VFIO core.
+/// For `vfio-pci` and the variant drivers alike.
+fn bind<'bound>(
+    pdev: &'bound pci::Device<Core<'_>>,
+    variant: &'static variant::VariantOps,
+) -> Result<VfioPciBinding<'bound>> {
+    let options = pci_core::Options {
+        nointxmask: module_parameters::nointxmask.value(),
+        disable_idle_d3: !<VfioPci as vfio::pci::Driver>::idle_suspend(),
+    };
+    let dev = pci_core::VfioPciCore::create(pdev, options, variant)?;
+    let vga = vga::VgaBinding::new(pdev)?;
+    let name = CString::try_from_fmt(fmt!("vfio-pci-rust-{}", pdev.as_ref().name()))?;
+    let dir = debugfs::Dir::new(&name);
+    let view = dmabuf::DebugView(dev.memory_lock());
+    let file = KBox::pin_init(dir.read_only_file(c"mappings", view), GFP_KERNEL)?;
+    Ok(VfioPciBinding {
+        _debugfs_file: file,
+        _debugfs_dir: dir,
+        registration: vfio::Registration::new(dev, pdev.as_ref())?,
+        _vga: vga,
+    })
+}
+
 /// What the PCI driver keeps for a bound device: its registration with the VFIO core, which
 /// borrows the bound device.
 ///
@@ -143,22 +176,7 @@ impl vfio::pci::Driver for VfioPci {
                 id.1
             );
         }
-        let options = pci_core::Options {
-            nointxmask: module_parameters::nointxmask.value(),
-            disable_idle_d3: !Self::idle_suspend(),
-        };
-        let dev = pci_core::VfioPciCore::create(pdev, options)?;
-        let vga = vga::VgaBinding::new(pdev)?;
-        let name = CString::try_from_fmt(fmt!("vfio-pci-rust-{}", pdev.as_ref().name()))?;
-        let dir = debugfs::Dir::new(&name);
-        let view = dmabuf::DebugView(dev.memory_lock());
-        let file = KBox::pin_init(dir.read_only_file(c"mappings", view), GFP_KERNEL)?;
-        Ok(VfioPciBinding {
-            _debugfs_file: file,
-            _debugfs_dir: dir,
-            registration: vfio::Registration::new(dev, pdev.as_ref())?,
-            _vga: vga,
-        })
+        bind(pdev, &variant::VariantOps::NONE)
     }
 
     fn idle_suspend() -> bool {

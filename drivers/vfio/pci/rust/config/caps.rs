@@ -19,7 +19,10 @@ use super::{
 };
 use crate::{
     intrs::IrqState,
-    memory::MemoryWriteGuard,
+    memory::{
+        MemoryWrite,
+        MemoryWriteGuard, //
+    },
     pci_core::Device, //
 };
 use kernel::{
