@@ -15,13 +15,15 @@
 //! through DMA buffers, and their revocation), [`intrs`] (interrupts),
 //! [`reset`] (hot reset), [`ioeventfd`], [`vga`] (the VGA region and arbiter
 //! client), [`rom`] (the platform's ROM copy), [`ids`] (the `ids` parameter),
-//! [`variant`] (the trait of variant drivers).
+//! [`variant`] (the trait of variant drivers) and [`edu`] (an in-tree variant
+//! for QEMU's `edu` device).
 //!
 //! Variant drivers live in this module, beside `vfio-pci`, rather than in
 //! modules of their own: in 7.3 a Rust module is one crate and only the
 //! `kernel` crate is shared between modules, so a separate variant module
 //! could not link against the core. Each variant registers a PCI driver of
-//! its own, bound through `driver_override` only, like C's variant drivers.
+//! its own (`vfio-pci-edu`, `vfio-pci-edu-nozap`), bound through
+//! `driver_override` only, like C's variant drivers.
 //!
 //! The driver has no `unsafe` code: everything unsafe lives in the kernel
 //! crate's abstractions. Each module says so with `#![forbid(unsafe_code)]`;
@@ -45,6 +47,7 @@ use kernel::{
 
 mod config;
 mod dmabuf;
+mod edu;
 mod ids;
 mod intrs;
 mod ioeventfd;
@@ -194,11 +197,17 @@ impl vfio::pci::Driver for VfioPci {
     }
 }
 
-/// The module: one registration of the `vfio-pci` PCI driver.
+/// The module: the `vfio-pci` PCI driver, and the PCI drivers of the in-tree variants.
 #[pin_data]
 struct VfioPciModule {
     #[pin]
     driver: driver::Registration<vfio::pci::Adapter<VfioPci>>,
+    /// `vfio-pci-edu`: QEMU's `edu` with its own mapping of BAR0, zapped on revocation.
+    #[pin]
+    _edu: driver::Registration<vfio::pci::Adapter<variant::VariantDriver<edu::Edu>>>,
+    /// `vfio-pci-edu-nozap`: the same, opted out of the zap.
+    #[pin]
+    _edu_nozap: driver::Registration<vfio::pci::Adapter<variant::VariantDriver<edu::EduNoZap>>>,
     /// iommufd maps exported buffers of BAR memory through it. Registered before the driver
     /// and unregistered after it (fields drop in order).
     #[pin]
@@ -218,6 +227,8 @@ impl kernel::InPlaceModule for VfioPciModule {
                 _: {
                     ids::fill(&*driver, module_parameters::ids.value().as_bytes());
                 },
+                _edu <- driver::Registration::new(edu::DRIVER_NAME, module),
+                _edu_nozap <- driver::Registration::new(edu::NOZAP_DRIVER_NAME, module),
             }))
         })
     }
