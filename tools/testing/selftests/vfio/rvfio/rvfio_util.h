@@ -192,9 +192,42 @@ static inline bool sysfs_has(const char *bdf, const char *file)
 }
 
 /*
+ * Does region `index` carry capability `id` in its VFIO_DEVICE_GET_REGION_INFO
+ * chain?  Returns its offset in `buf` (which receives the whole answer, up to
+ * `len` bytes), or 0.
+ */
+static inline size_t region_find_cap(int fd, uint32_t index, uint16_t id,
+				     void *buf, size_t len)
+{
+	struct vfio_region_info *ri = buf;
+	struct vfio_info_cap_header *h;
+	size_t off;
+	int loops = 16;
+
+	if (len < sizeof(*ri))
+		return 0;
+	memset(buf, 0, len);
+	ri->argsz = len;
+	ri->index = index;
+	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) ||
+	    !(ri->flags & VFIO_REGION_INFO_FLAG_CAPS) || ri->argsz > len)
+		return 0;
+	for (off = ri->cap_offset; off && loops--; off = h->next) {
+		if (off < sizeof(*ri) || off + sizeof(*h) > len)
+			return 0;
+		h = (struct vfio_info_cap_header *)((char *)buf + off);
+		if (h->id == id)
+			return off;
+	}
+	return 0;
+}
+
+/*
  * Like libvfio's vfio_pci_device_init(), without its driver probe and with
  * plain mmap()s of the BARs: libvfio's aligned reservation (twice the BAR
- * size) fails for ivshmem's 1 GiB BAR in the test VM.
+ * size) fails for ivshmem's 1 GiB BAR in the test VM. A BAR with a sparse
+ * mmap capability (a variant driver maps only parts of it) is not mapped:
+ * the whole of it would be refused.
  */
 static inline struct vfio_pci_device *rvfio_device_init(const char *bdf,
 							 struct iommu *iommu)
@@ -231,6 +264,13 @@ static inline struct vfio_pci_device *rvfio_device_init(const char *bdf,
 		ioctl_assert(d->fd, VFIO_DEVICE_GET_REGION_INFO, &bar->info);
 		if (!(bar->info.flags & VFIO_REGION_INFO_FLAG_MMAP))
 			continue;
+		if (bar->info.flags & VFIO_REGION_INFO_FLAG_CAPS) {
+			char buf[512];
+
+			if (region_find_cap(d->fd, i, VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+					    buf, sizeof(buf)))
+				continue;
+		}
 		va = mmap(NULL, bar->info.size, PROT_READ | PROT_WRITE,
 			  MAP_SHARED, d->fd, bar->info.offset);
 		VFIO_ASSERT_NE(va, MAP_FAILED);
