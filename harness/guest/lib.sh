@@ -49,6 +49,15 @@ bind_vfio() {
 	[ "$(driver_of $1)" = vfio-pci ]
 }
 
+# bind_to BDF DRIVER: hand the device to DRIVER through driver_override.
+bind_to() {
+	cur=$(driver_of $1)
+	[ -n "$cur" ] && echo $1 > /sys/bus/pci/devices/$1/driver/unbind
+	echo $2 > /sys/bus/pci/devices/$1/driver_override
+	echo $1 > /sys/bus/pci/drivers_probe
+	[ "$(driver_of $1)" = "$2" ]
+}
+
 unbind_vfio() {
 	[ -n "$(driver_of $1)" ] && echo $1 > /sys/bus/pci/devices/$1/driver/unbind
 	echo > /sys/bus/pci/devices/$1/driver_override
