@@ -1083,35 +1083,6 @@ TEST_F(mmap, dmabuf_export_iommufd)
 	close(fd);
 }
 
-/* The sysfs driver name of the device, or "" if unbound. */
-static void driver_name(const char *bdf, char *buf, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-	char *s;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	buf[0] = 0;
-	if (n <= 0)
-		return;
-	link[n] = 0;
-	s = strrchr(link, '/');
-	snprintf(buf, len, "%s", s ? s + 1 : link);
-}
-
-static int sysfs_write(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
 /*
  * Map, fault in and unmap every mappable BAR, close everything, then unbind
  * the device and bind it again (its driver_override still names the
@@ -1143,14 +1114,14 @@ TEST_F(mmap, munmap_then_unbind)
 	ASSERT_LT(0, n);
 	close_device(self);
 
-	driver_name(device_bdf, drv, sizeof(drv));
+	sysfs_driver_name(device_bdf, drv, sizeof(drv));
 	ASSERT_STREQ("vfio-pci", drv);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", device_bdf);
 	ASSERT_EQ(0, sysfs_write(path, device_bdf));
-	driver_name(device_bdf, again, sizeof(again));
+	sysfs_driver_name(device_bdf, again, sizeof(again));
 	ASSERT_STREQ("", again);
 	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers_probe", device_bdf));
-	driver_name(device_bdf, again, sizeof(again));
+	sysfs_driver_name(device_bdf, again, sizeof(again));
 	ASSERT_STREQ(drv, again);
 
 	open_device(_metadata, self);

@@ -191,6 +191,36 @@ static inline bool sysfs_has(const char *bdf, const char *file)
 	return access(path, F_OK) == 0;
 }
 
+/* The name of the driver bound to `bdf` in `buf` ("" if none). */
+static inline void sysfs_driver_name(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	char *s;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	buf[0] = 0;
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	s = strrchr(link, '/');
+	snprintf(buf, len, "%s", s ? s + 1 : link);
+}
+
+/* Writes `s` to the sysfs file `path`: 0, or a negative errno. */
+static inline int sysfs_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
 /*
  * Does region `index` carry capability `id` in its VFIO_DEVICE_GET_REGION_INFO
  * chain?  Returns its offset in `buf` (which receives the whole answer, up to

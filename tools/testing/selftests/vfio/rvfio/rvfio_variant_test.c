@@ -50,35 +50,6 @@ static const char *device_bdf;
 #define DRV_ZAP		"vfio-pci-edu"
 #define DRV_NOZAP	"vfio-pci-edu-nozap"
 
-/* The name of the driver bound to bdf ("" if none). */
-static void driver_name(const char *bdf, char *buf, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-	char *s;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	buf[0] = 0;
-	if (n <= 0)
-		return;
-	link[n] = 0;
-	s = strrchr(link, '/');
-	snprintf(buf, len, "%s", s ? s + 1 : link);
-}
-
-static int sysfs_write(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
 static long page_size(void)
 {
 	return sysconf(_SC_PAGESIZE);
@@ -195,7 +166,7 @@ FIXTURE_SETUP(variant)
 	if (le_get(cfg + PCI_VENDOR_ID, 2) != 0x1234 ||
 	    le_get(cfg + PCI_DEVICE_ID, 2) != 0x11e8)
 		SKIP(return, "%s is not edu (1234:11e8)", device_bdf);
-	driver_name(device_bdf, self->drv, sizeof(self->drv));
+	sysfs_driver_name(device_bdf, self->drv, sizeof(self->drv));
 	if (!strcmp(self->drv, DRV_ZAP))
 		self->zap = true;
 	else if (!strcmp(self->drv, DRV_NOZAP))
@@ -431,10 +402,10 @@ TEST_F(variant, close_then_unbind)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", device_bdf);
 	ASSERT_EQ(0, sysfs_write(path, device_bdf));
-	driver_name(device_bdf, again, sizeof(again));
+	sysfs_driver_name(device_bdf, again, sizeof(again));
 	ASSERT_STREQ("", again);
 	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers_probe", device_bdf));
-	driver_name(device_bdf, again, sizeof(again));
+	sysfs_driver_name(device_bdf, again, sizeof(again));
 	ASSERT_STREQ(self->drv, again);
 
 	open_device(_metadata, self);
