@@ -107,12 +107,16 @@ pub(crate) struct BarBuf {
     ranges: KVec<Range>,
     /// Whether access through the buffer is revoked. Written with the write side of
     /// `memory_lock` and the buffer's reservation lock both held, read with either one held:
-    /// faults read it under `memory_lock`, importers under the reservation lock.
+    /// faults read it under `memory_lock`, importers under the reservation lock. A buffer made
+    /// by `mmap()` ([`Self::file`] is set) has no importers: the write side of `memory_lock`
+    /// alone guards its mark.
     revoked: AtomicFlag,
     /// Whether the device was closed after the buffer was exported: it is revoked for good.
     /// Written with the write side of `memory_lock` (and the reservation lock) held.
     detached: AtomicFlag,
-    /// The device file whose mapping the buffer took over, kept open while the mapping lives.
+    /// The device file whose mapping the buffer took over, kept open while the mapping lives;
+    /// `None` for an exported buffer. A buffer made by `mmap()` never has a file descriptor, so
+    /// nobody can import it.
     file: Option<ARef<File>>,
     /// The bus address and length of an exported buffer of one range, which iommufd may map.
     phys: Option<(u64, usize)>,
@@ -142,7 +146,8 @@ impl BarBuf {
     /// Returns whether access through the buffer is revoked; `_resv` (the buffer's reservation
     /// lock, held by the caller of an importer's operation) proves the value is stable.
     fn revoked_resv(&self, _resv: &ResvHeld<'_, Self>) -> bool {
-        // Relaxed: written only with the reservation lock held, which orders it.
+        // Relaxed: a buffer an importer can reach is exported, and the mark of an exported
+        // buffer is written only with the reservation lock held, which orders it.
         self.revoked.load(Relaxed)
     }
 
@@ -152,9 +157,18 @@ impl BarBuf {
     /// Revoking marks the buffer under its reservation lock, so that no importer maps it from
     /// then on, tells the importers to unmap it and waits for them, then zaps every CPU mapping
     /// of it. Giving it back only clears the mark: importers and faults map it again on demand.
+    /// A buffer made by `mmap()` has no importers: marking and zapping it is all there is.
     pub(crate) fn set_revoked(buf: &DmaBuf<Self>, revoke: bool, mem: &MemoryWriteGuard<'_>) {
         let this = buf.data();
         if this.revoked(mem) == revoke || (!revoke && this.detached.load(Relaxed)) {
+            return;
+        }
+        if this.file.is_some() {
+            // Relaxed: faults read the mark under `memory_lock`, whose write side `mem` holds.
+            this.revoked.store(revoke, Relaxed);
+            if revoke {
+                buf.zap_mappings();
+            }
             return;
         }
         let resv = buf.lock_resv();
