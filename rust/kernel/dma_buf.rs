@@ -341,6 +341,7 @@ impl<T: Exporter> DmaBuf<T> {
         unsafe { &*dmabuf.cast() }
     }
 
+    #[cfg(CONFIG_IOMMUFD)]
     unsafe extern "C" fn phys_c(
         attachment: *mut bindings::dma_buf_attachment,
         phys: *mut bindings::phys_vec,
@@ -566,5 +567,21 @@ impl<T: Exporter> PinnedDrop for IommufdExporter<T> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: Registered by `new` (type invariant).
         unsafe { bindings::iommufd_dmabuf_exporter_unregister(self.raw.get()) };
+    }
+}
+
+/// Without iommufd there is nothing to register with: the registration is empty, so that a
+/// driver needs no configuration test of its own.
+#[cfg(not(CONFIG_IOMMUFD))]
+pub struct IommufdExporter<T: Exporter> {
+    _p: PhantomData<fn() -> T>,
+}
+
+#[cfg(not(CONFIG_IOMMUFD))]
+impl<T: Exporter> IommufdExporter<T> {
+    /// Registers nothing: iommufd is configured out.
+    pub fn new() -> impl PinInit<Self> {
+        // A value initialises its place by itself.
+        Self { _p: PhantomData }
     }
 }
