@@ -36,8 +36,3 @@ void rust_helper_pm_runtime_forbid(struct device *dev)
 {
 	pm_runtime_forbid(dev);
 }
-
-bool rust_helper_pm_runtime_suspended(struct device *dev)
-{
-	return pm_runtime_suspended(dev);
-}

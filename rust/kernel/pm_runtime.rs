@@ -57,11 +57,6 @@ impl ActiveRef {
         // INVARIANT: The call above took a reference on success.
         Ok(Self { dev: dev.into() })
     }
-
-    /// The device this reference keeps active.
-    pub fn device(&self) -> &Device {
-        &self.dev
-    }
 }
 
 impl Drop for ActiveRef {
@@ -112,10 +107,4 @@ pub fn put_noidle(dev: &Device) {
 pub fn resume(dev: &Device) -> Result {
     // SAFETY: `dev` is a valid device.
     to_result(unsafe { bindings::pm_runtime_resume(dev.as_raw()) })
-}
-
-/// Returns whether `dev` is runtime suspended right now.
-pub fn is_suspended(dev: &Device) -> bool {
-    // SAFETY: `dev` is a valid device.
-    unsafe { bindings::pm_runtime_suspended(dev.as_raw()) }
 }
