@@ -301,12 +301,10 @@ impl<V: Variant> vfio::pci::Driver for VariantDriver<V> {
     }
 
     fn runtime_suspend(pdev: &pci::Device<Bound>, data: Pin<&Self::Data<'_>>) -> Result {
-        VfioPciCore::runtime_suspend(data.registration.device(), pdev);
-        Ok(())
+        <VfioPci as vfio::pci::Driver>::runtime_suspend(pdev, data)
     }
 
-    fn runtime_resume(_pdev: &pci::Device<Bound>, data: Pin<&Self::Data<'_>>) -> Result {
-        VfioPciCore::runtime_resume(data.registration.device());
-        Ok(())
+    fn runtime_resume(pdev: &pci::Device<Bound>, data: Pin<&Self::Data<'_>>) -> Result {
+        <VfioPci as vfio::pci::Driver>::runtime_resume(pdev, data)
     }
 }
