@@ -256,6 +256,28 @@ impl InfoCaps<'_> {
         };
         Ok(())
     }
+
+    /// Appends a sparse mmap capability (`struct vfio_region_info_cap_sparse_mmap`, version 1):
+    /// of the region, only the `(offset, size)` areas of `areas` may be mapped.
+    pub fn add_sparse_mmap(&mut self, areas: &[(u64, u64)]) -> Result {
+        type Cap = bindings::vfio_region_info_cap_sparse_mmap;
+        type Area = bindings::vfio_region_sparse_mmap_area;
+        let hdr = size_of::<bindings::vfio_info_cap_header>();
+        // The body: the number of areas, a reserved word, then each area's offset and size.
+        let fixed = size_of::<Cap>() - hdr;
+        let nr = u32::try_from(areas.len()).map_err(|_| EINVAL)?;
+        let mut body = KVec::with_capacity(fixed + areas.len() * size_of::<Area>(), GFP_KERNEL)?;
+        body.extend_from_slice(&nr.to_ne_bytes(), GFP_KERNEL)?;
+        body.extend_from_slice(&[0u8; 4], GFP_KERNEL)?;
+        for &(offset, size) in areas {
+            body.extend_from_slice(&offset.to_ne_bytes(), GFP_KERNEL)?;
+            body.extend_from_slice(&size.to_ne_bytes(), GFP_KERNEL)?;
+        }
+        const { assert!(size_of::<Cap>() - size_of::<bindings::vfio_info_cap_header>() == 8) };
+        const { assert!(size_of::<Area>() == 16) };
+        // CAST: The capability's ID is a small constant.
+        self.add(bindings::VFIO_REGION_INFO_CAP_SPARSE_MMAP as u16, 1, &body)
+    }
 }
 
 /// A capability chain built by a driver for an info ioctl of its own (`struct vfio_info_cap`),

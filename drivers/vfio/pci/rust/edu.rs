@@ -134,15 +134,8 @@ fn region_info(
         info.flags &= !uapi::VFIO_REGION_INFO_FLAG_MMAP;
         return Ok(());
     }
-    // `struct vfio_region_info_cap_sparse_mmap` after its header: one area, reserved, then the
-    // area's offset and size.
-    let mut body = [0u8; 24];
-    body[..4].copy_from_slice(&1u32.to_ne_bytes());
-    body[8..16].copy_from_slice(&0u64.to_ne_bytes());
     // CAST: Widening.
-    body[16..].copy_from_slice(&(PAGE_SIZE as u64).to_ne_bytes());
-    // CAST: The capability's ID is a small constant.
-    caps.add(uapi::VFIO_REGION_INFO_CAP_SPARSE_MMAP as u16, 1, &body)
+    caps.add_sparse_mmap(&[(0, PAGE_SIZE as u64)])
 }
 
 /// The fault handler of the variant's mappings: BAR0's first page while the user may reach the
