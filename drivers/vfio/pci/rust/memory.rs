@@ -200,7 +200,10 @@ impl MemoryLock {
 
     /// Takes the write side, keeping the user's mappings: for changes that leave memory decode
     /// on or turn it on. `files`, if given, is the device whose own file mappings revoking zaps.
-    pub(crate) fn write<'a>(
+    ///
+    /// Private: the rest of the driver takes the write side through [`MemoryWrite`], which
+    /// passes the right `files` for the device's variant.
+    fn write<'a>(
         &'a self,
         pdev: &'a pci::Device,
         files: Option<&'a Device>,
@@ -213,8 +216,8 @@ impl MemoryLock {
     }
 
     /// Takes the write side without waiting (a hot reset locks several devices: waiting for one
-    /// while holding another could deadlock).
-    pub(crate) fn try_write<'a>(
+    /// while holding another could deadlock). Private, as [`Self::write`].
+    fn try_write<'a>(
         &'a self,
         pdev: &'a pci::Device,
         files: Option<&'a Device>,
@@ -247,6 +250,22 @@ pub(crate) trait MemoryWrite {
         guard.zap_revoke_bars();
         guard
     }
+}
+
+impl MemoryWrite for Device {
+    fn memory_write(&self) -> MemoryWriteGuard<'_> {
+        self.memory().write(&self.pdev, file_zap(self))
+    }
+
+    fn memory_try_write(&self) -> Option<MemoryWriteGuard<'_>> {
+        self.memory().try_write(&self.pdev, file_zap(self))
+    }
+}
+
+/// Returns the device whose own file mappings revoking zaps besides its DMA buffers: `dev` if
+/// its variant asks for it (the flag is a constant of the variant's type), else `None`.
+fn file_zap(dev: &Device) -> Option<&Device> {
+    dev.variant.zap_bars_on_revoke.then_some(dev)
 }
 
 /// The write side of a device's `memory_lock`: proof that no BAR access is in flight.

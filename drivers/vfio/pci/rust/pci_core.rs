@@ -30,8 +30,7 @@ use crate::{
     ioeventfd,
     memory::{
         MemoryLock,
-        MemoryWrite,
-        MemoryWriteGuard, //
+        MemoryWrite, //
     },
     reset,
     variant::{
@@ -200,6 +199,11 @@ impl CoreDevice {
         self.memory.clone()
     }
 
+    /// Returns the `memory_lock`, whose write side only [`MemoryWrite`] takes.
+    pub(crate) fn memory(&self) -> &MemoryLock {
+        &self.memory
+    }
+
     /// Returns whether the device was closed without a reset; `set` (its device set, locked)
     /// proves the caller may look.
     pub(crate) fn needs_reset(&self, set: &vfio::DeviceSet<'_>) -> bool {
@@ -220,22 +224,6 @@ pub(crate) struct VfioPciCore;
 
 /// A VFIO device of the vfio-pci core.
 pub(crate) type Device = vfio::Device<VfioPciCore>;
-
-impl MemoryWrite for Device {
-    fn memory_write(&self) -> MemoryWriteGuard<'_> {
-        self.memory.write(&self.pdev, file_zap(self))
-    }
-
-    fn memory_try_write(&self) -> Option<MemoryWriteGuard<'_>> {
-        self.memory.try_write(&self.pdev, file_zap(self))
-    }
-}
-
-/// Returns the device whose own file mappings revoking zaps besides its DMA buffers: `dev` if
-/// its variant asks for it (the flag is a constant of the variant's type), else `None`.
-fn file_zap(dev: &Device) -> Option<&Device> {
-    dev.variant.zap_bars_on_revoke.then_some(dev)
-}
 
 static OPS: vfio::DeviceOps<VfioPciCore> = vfio::DeviceOps::new();
 
