@@ -77,7 +77,7 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu
 # The benchmark (harness/bench.sh): its mode and options travel the same way;
 # a bench run without a mode (make check's) is the quick one.
 case " $plan " in *" bench "*) RVFIO_BENCH=${RVFIO_BENCH:-quick} ;; esac
-for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS RVFIO_RVFIO_TESTS; do
+for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS RVFIO_RVFIO_TESTS RVFIO_SAMPLE_SECS RVFIO_SAMPLE_ROWS RVFIO_SAMPLE_CALLS; do
 	[ -n "${!v:-}" ] && append="$append $v=${!v}"
 done
 # The kernel and initramfs (RVFIO_OBJ, RVFIO_INITRAMFS: the bench kernel's).
@@ -105,6 +105,9 @@ qemu_args=(
 	-initrd "$initrd"
 	-append "$(set -f; echo $append)"
 )
+# RVFIO_QEMU_EXTRA: more QEMU arguments, split at spaces (e.g. a gdb stub for
+# harness/sample.py).
+[ -n "${RVFIO_QEMU_EXTRA:-}" ] && qemu_args+=(${RVFIO_QEMU_EXTRA})
 
 # Seconds without a new line of test output after which the guest counts as
 # hung: QEMU is stopped (the per-run timeout is only the backstop).

@@ -4,7 +4,7 @@
  * whichever driver is bound as "vfio-pci" (the harness runs it once per
  * driver and round in one boot, see harness/guest/suites/bench).
  *
- *   rvfio_bench [-q] [-r REPS] [-k ROW-PREFIX] [-T CALLS] igb=BDF edu=BDF \
+ *   rvfio_bench [-q] [-r REPS] [-k ROW-PREFIX] [-T CALLS] [-S SECONDS] [-C CALLS] igb=BDF edu=BDF \
  *               ivshmem=BDF pair=BDF,BDF[,BDF...]
  *
  * -q: quick (batches a tenth as long); -k: only the rows whose id starts
@@ -87,6 +87,13 @@ static int npair;
 static int tap_n, tap_fail;
 /* -T N: instead of timing a row, run N calls with ftrace's tracing_on set. */
 static int trace_calls;
+/*
+ * -S SECONDS: instead of timing a row, call it for that long between two
+ * marker lines, for a sampling profiler outside the guest (harness/sample.py).
+ */
+static int sample_secs;
+/* -C N: the same with exactly N calls (for counting device accesses per call). */
+static long sample_calls;
 
 static bool selected(const char *row)
 {
@@ -190,6 +197,31 @@ static void run_row(const char *row, const char *unit, int n, op_fn op,
 		close(on);
 		printf("RVFIO-TRACED %s %d calls%s%s\n", row, trace_calls, ret ? ": " : "",
 		       ret ? strerror(-ret) : "");
+		return;
+	}
+	if (sample_secs || sample_calls) {
+		long calls = 0;
+
+		ret = 0;
+		printf("RVFIO-SAMPLE-ON %s\n", row);
+		fflush(stdout);
+		/* Counting: give the host time to see the line and start its log. */
+		if (sample_calls)
+			sleep(2);
+		t0 = now_ns();
+		while (!ret && (sample_calls ? calls < sample_calls :
+				now_ns() - t0 < sample_secs * 1e9)) {
+			for (i = 0; i < n && !ret && (!sample_calls || calls < sample_calls);
+			     i++, calls++) {
+				if (prep)
+					ret = prep(arg);
+				if (!ret)
+					ret = op(arg);
+			}
+		}
+		printf("RVFIO-SAMPLE-OFF %s %ld %.0f%s%s\n", row, calls, now_ns() - t0,
+		       ret < 0 ? " " : "", ret < 0 ? strerror(-ret) : "");
+		fflush(stdout);
 		return;
 	}
 	/* The calls the row makes (warm-up included), for profiles. */
@@ -915,7 +947,7 @@ static void bench_mmap_edu(void)
 	int ret, r, i, n = iters(200);
 	void *p;
 
-	if (!selected("mmap_"))
+	if (!selected("mmap_first_touch_edu") && !selected("mmap_cycle_edu"))
 		return;
 	ret = dev_open(&d, bdf_edu);
 	if (ret) {
@@ -936,6 +968,12 @@ static void bench_mmap_edu(void)
 		goto out;
 	}
 	munmap(p, 4096);
+	if (!selected("mmap_first_touch_edu"))
+		goto cycle;
+	if (sample_secs || sample_calls) {
+		run_row("mmap_first_touch_edu", "us", n, op_first_touch_timed, NULL, &m);
+		goto cycle;
+	}
 	/* First touch: time only the faulting access, per page. */
 	for (r = 0; r < reps && r < 64; r++) {
 		first_touch_ns = 0;
@@ -1234,6 +1272,10 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		else if (!strcmp(a, "-T") && i + 1 < argc)
 			trace_calls = atoi(argv[++i]);
+		else if (!strcmp(a, "-S") && i + 1 < argc)
+			sample_secs = atoi(argv[++i]);
+		else if (!strcmp(a, "-C") && i + 1 < argc)
+			sample_calls = atol(argv[++i]);
 		else if (!strcmp(a, "-k") && i + 1 < argc)
 			only = argv[++i];
 		else if (!strncmp(a, "igb=", 4))
@@ -1248,7 +1290,7 @@ int main(int argc, char **argv)
 			for (t = strtok(s, ","); t && npair < MAX_PAIR; t = strtok(NULL, ","))
 				pair[npair++] = t;
 		} else {
-			fprintf(stderr, "usage: %s [-q] [-r REPS] [-k ROW-PREFIX] [-T CALLS] igb=BDF edu=BDF ivshmem=BDF pair=BDF,BDF\n",
+			fprintf(stderr, "usage: %s [-q] [-r REPS] [-k ROW-PREFIX] [-T CALLS] [-S SECONDS] [-C CALLS] igb=BDF edu=BDF ivshmem=BDF pair=BDF,BDF\n",
 				argv[0]);
 			return 2;
 		}
