@@ -65,6 +65,48 @@ impl Drop for ActiveRef {
     }
 }
 
+/// The reference of an [`ActiveRef`] for the span of a borrow of the device, for a path that
+/// keeps the device awake for one call: the borrow keeps the device alive, so no reference on
+/// the device itself is taken (an [`ActiveRef`] takes one, to outlive any borrow).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{device::Device, pm_runtime::ActiveGuard};
+///
+/// fn poke(dev: &Device) -> Result {
+///     let _awake = ActiveGuard::get(dev)?;
+///     // ... one access to the device: it cannot be runtime suspended here ...
+///     Ok(())
+/// }
+/// ```
+///
+/// # Invariants
+///
+/// `self` owns one reference on `dev`'s runtime PM usage count.
+pub struct ActiveGuard<'a> {
+    dev: &'a Device,
+}
+
+impl<'a> ActiveGuard<'a> {
+    /// Resumes `dev` if it is suspended and takes a reference on its usage count, as
+    /// [`ActiveRef::get`].
+    #[inline]
+    pub fn get(dev: &'a Device) -> Result<Self> {
+        // SAFETY: `dev` is a valid device.
+        to_result(unsafe { bindings::pm_runtime_resume_and_get(dev.as_raw()) })?;
+        // INVARIANT: The call above took a reference on success.
+        Ok(Self { dev })
+    }
+}
+
+impl Drop for ActiveGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        put(self.dev);
+    }
+}
+
 /// Lets the PM core suspend `dev` when its usage count is zero (`pm_runtime_allow`): drops the
 /// reference that [`forbid`] (or the bus, at device creation) took.
 pub fn allow(dev: &Device) {

@@ -353,7 +353,8 @@ pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Res
         return Err(EINVAL);
     }
 
-    let mut ranges = KVec::new();
+    // One range: allocated at its size, not grown into.
+    let mut ranges = KVec::with_capacity(1, GFP_KERNEL)?;
     ranges.push(Range { bar, first, pages }, GFP_KERNEL)?;
     let file: ARef<File> = vma.file().ok_or(EINVAL)?.into();
     let buf = {

@@ -38,7 +38,7 @@ use kernel::{
             STD_NUM_BARS, //
         },
     },
-    pm_runtime::ActiveRef,
+    pm_runtime::ActiveGuard,
     prelude::*,
     uaccess::{
         UserSliceReader,
@@ -152,7 +152,7 @@ fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -
     // The device may be runtime suspended (the user asked for low power): wake it for the
     // access, as C does, and let it suspend again afterwards. Taken before any lock: resuming
     // takes the `memory_lock`.
-    let _awake = ActiveRef::get(pdev.as_ref()).map_err(|_| EIO)?;
+    let _awake = ActiveGuard::get(pdev.as_ref()).map_err(|_| EIO)?;
     let done = match t {
         Target::Config => config_rw(dev, pdev, buf, pos)?,
         Target::Bar(bar) => bar_rw(dev, pdev, buf, bar, pos)?,
