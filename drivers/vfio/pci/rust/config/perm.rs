@@ -41,6 +41,14 @@ impl PermBits {
     /// Returns the `n` bytes of `table` at `off` as a little-endian value; bytes past the end
     /// of the table count as zero (readable, not virtualized, not writable).
     fn get(table: &[u8], off: usize, n: usize) -> u32 {
+        // Every access but one that runs past the end of the table: whole-slice reads, with no
+        // per-byte bounds check (this runs several times per config access).
+        match (n, table.get(off..off.saturating_add(n))) {
+            (4, Some(&[a, b, c, d])) => return u32::from_le_bytes([a, b, c, d]),
+            (2, Some(&[a, b])) => return u16::from_le_bytes([a, b]).into(),
+            (1, Some(&[a])) => return a.into(),
+            _ => {}
+        }
         let mut v = 0u32;
         for i in (0..n.min(4)).rev() {
             v = (v << 8) | u32::from(table.get(off + i).copied().unwrap_or(0));
