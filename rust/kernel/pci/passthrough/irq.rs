@@ -103,6 +103,52 @@ pub trait Handler: Send + Sync + 'static {
 /// The name shown in `/proc/interrupts` is made at run time and kept here as long as the
 /// registration. Obtained through [`Registration::new`] only, as a [`Devres`].
 ///
+/// # Examples
+///
+/// A handler that signals an eventfd, requested on vector 0 of a function's MSI-X vectors and
+/// kept in a driver's own state (no lifetime to borrow from), then freed before the vectors:
+///
+/// ```
+/// use kernel::{
+///     devres::Devres,
+///     eventfd::EventFd,
+///     irq::{Flags, IrqReturn},
+///     pci::{self, passthrough::irq::{Handler, IrqLine, MsiKind, Registration, Vectors}},
+///     prelude::*,
+///     str::CString,
+/// };
+///
+/// struct Signal(EventFd);
+///
+/// impl Handler for Signal {
+///     fn handle(&self, _line: IrqLine) -> IrqReturn {
+///         self.0.signal();
+///         IrqReturn::Handled
+///     }
+/// }
+///
+/// /// Fields drop in order: the registration before the vectors.
+/// struct State {
+///     reg: Devres<Registration<Signal>>,
+///     vectors: Devres<Vectors>,
+/// }
+///
+/// # fn no_run(pdev: &pci::Device<kernel::device::Bound>, fd: i32) -> Result<State> {
+/// let vectors = Vectors::alloc(pdev, MsiKind::Msix, 1)?;
+/// let line = vectors.access(pdev.as_ref())?.vector(0).ok_or(EINVAL)?;
+/// let name = CString::try_from_fmt(fmt!("demo[0]({})", pdev.as_ref().name()))?;
+/// let reg = Registration::new(
+///     pdev.as_ref(),
+///     line,
+///     Flags::TRIGGER_NONE,
+///     name,
+///     false,
+///     Signal(EventFd::from_fd(fd)?),
+/// )?;
+/// Ok(State { reg, vectors })
+/// # }
+/// ```
+///
 /// # Invariants
 ///
 /// `handler` is registered on `line` with a pointer to `self` as cookie and `name` as name,
