@@ -11,6 +11,8 @@
 //! state changes, INTx masking through the command register, and access to
 //! BARs of either kind (memory or I/O port) with the same accessors.
 
+pub mod irq;
+
 use super::Device;
 use crate::{
     bindings,

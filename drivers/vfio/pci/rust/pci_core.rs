@@ -353,7 +353,7 @@ impl VfioPciCore {
                 return Err(e);
             }
         };
-        dev.igate.lock().open(pci_2_3);
+        dev.igate.lock().open(pci_2_3, nointx);
 
         {
             let mut mem = dev.memory_write();
@@ -415,7 +415,7 @@ impl VfioPciCore {
         // Stop the device from further DMA.
         pdev.clear_master();
         // Interrupts first: nothing may fire into the user's eventfds from here on.
-        dev.igate.lock().close(pdev);
+        intrs::close(dev, pdev, &mut dev.igate.lock());
 
         let OpenState {
             config,
@@ -622,8 +622,7 @@ impl VfioPciCore {
         let mut irqs = dev.igate.lock();
         intrs::set_irqs(
             dev, pdev, &mut irqs, hdr.flags, hdr.index, hdr.start, hdr.count, &data,
-        )?;
-        Ok(0)
+        )
     }
 
     /// `VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*`: C's `vfio_pci_runtime_pm_entry`, through the
@@ -637,15 +636,19 @@ impl VfioPciCore {
     /// holds a reference on its usage count, so it is closed, or open with the user in low
     /// power. Revokes the mappings, as every power transition does.
     ///
-    /// No INTx to mask here: the core does not deliver INTx yet.
+    /// Then masks INTx, if enabled and unmasked, until the device resumes: `igate` after the
+    /// `memory_lock` is released, never inside it.
     pub(crate) fn runtime_suspend(dev: &Device, pdev: &pci::Device<Bound>) {
         dev.memory_write().runtime_suspend(pdev);
+        dev.igate.lock().runtime_suspend();
     }
 
     /// The PCI core resumed the device (C: `vfio_pci_core_runtime_resume`): signals the wakeup
     /// eventfd of a user in low power, and gives the mappings back once they may be used.
+    /// INTx masked at suspend is unmasked.
     pub(crate) fn runtime_resume(dev: &Device) {
         dev.memory_write().runtime_resumed();
+        dev.igate.lock().runtime_resume();
     }
 
     fn feature(

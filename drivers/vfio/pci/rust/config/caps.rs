@@ -18,7 +18,6 @@ use super::{
     Config, //
 };
 use crate::{
-    intrs::IrqState,
     memory::{
         MemoryWrite,
         MemoryWriteGuard, //
@@ -241,7 +240,7 @@ impl Config {
             let disable = self.vget(COMMAND, 2) & COMMAND_INTX_DISABLE != 0;
             let irqs = a.irqs();
             if disable != irqs.virq_disabled {
-                Self::intx_disable_changed(pdev, irqs, disable);
+                irqs.intx_disable_changed(pdev, disable);
             }
         }
 
@@ -249,23 +248,6 @@ impl Config {
             self.bardirty = true;
         }
         Ok(())
-    }
-
-    /// Acts on a change of the virtual INTx disable bit (C: `vfio_pci_intx_mask` and
-    /// `vfio_pci_intx_unmask`, as called from config space).
-    ///
-    /// While INTx delivery is enabled, the bit masks and unmasks it. Otherwise the device's bit
-    /// follows the user's, if the device masks INTx through the command register (PCI 2.3);
-    /// without PCI 2.3 masking there is nothing to do.
-    fn intx_disable_changed(pdev: &pci::Device<Bound>, irqs: &mut IrqState, disable: bool) {
-        irqs.virq_disabled = disable;
-        if irqs.intx_enabled {
-            // TODO[INTR]: mask (`disable`) or unmask INTx through the interrupt code (C:
-            // `__vfio_pci_intx_mask`, `__vfio_pci_intx_unmask`, with `igate` held as here);
-            // an unmask must leave INTx masked while an interrupt is still being handled.
-        } else if irqs.pci_2_3 {
-            pdev.intx(!disable);
-        }
     }
 
     /// After a write to the power management capability (C: `vfio_pm_config_write`): a write
@@ -379,7 +361,7 @@ impl Config {
         let fpos = a.start + MSI_FLAGS;
         let mut flags = self.vget(fpos, 2);
         let irqs = a.irqs();
-        if !irqs.msi_enabled {
+        if !irqs.is_msi() {
             flags &= !MSI_FLAGS_ENABLE;
         }
         if (flags & MSI_FLAGS_QSIZE) >> 4 > irqs.msi_qmax {

@@ -12,7 +12,10 @@
  *  - VFIO_DEVICE_IOEVENTFD takes offsets not aligned to the size;
  *  - the MSI Multiple Message Capable field cannot be overwritten through
  *    config space (a C bug: see Documentation/driver-api/vfio/vfio-pci-rust.rst);
- *  - the INTx disable bit reaches the device while INTx is not in use.
+ *  - the INTx disable bit reaches the device while INTx is not in use;
+ *  - INTx on edu: delivered, automasked, unmasked by ioctl and by eventfd,
+ *    re-signalled when unmasked while still asserted, masked by the INTx
+ *    disable bit.
  */
 #include <poll.h>
 #include <time.h>
@@ -558,6 +561,121 @@ TEST_F(parity, intx_disable_passthrough)
 	ASSERT_TRUE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
 	WR(PCI_COMMAND + 1, 1, (cmd >> 8) & ~(PCI_COMMAND_INTX_DISABLE >> 8));
 	ASSERT_FALSE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+}
+
+/* SET_IRQS on INTx with at most one eventfd (or none, count 0 or 1). */
+static int intx_irqs(int fd, uint32_t action, uint32_t data, uint32_t count, int32_t efd)
+{
+	struct {
+		struct vfio_irq_set s;
+		int32_t fd;
+	} a = {
+		.s = {
+			.argsz = sizeof(a),
+			.flags = action | data,
+			.index = VFIO_PCI_INTX_IRQ_INDEX,
+			.count = count,
+		},
+		.fd = efd,
+	};
+
+	if (data != VFIO_IRQ_SET_DATA_EVENTFD)
+		a.s.argsz = sizeof(a.s);
+	return rvfio_ioctl(fd, VFIO_DEVICE_SET_IRQS, &a);
+}
+
+/* Waits up to `ms` for `efd`; returns its count, 0 on timeout. */
+static uint64_t efd_wait(int efd, int ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t v = 0;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+#define EDU_RAISE	0x60
+#define EDU_ACK		0x64
+#define UNMASK		VFIO_IRQ_SET_ACTION_UNMASK
+#define MASK		VFIO_IRQ_SET_ACTION_MASK
+
+/*
+ * INTx on edu (QEMU raises its INTx on a write to 0x60 while MSI is off and
+ * lowers it when the status is acked at 0x64).  The C driver's INTx is
+ * automasked: the first interrupt masks it (through the device's INTx
+ * disable bit, PCI 2.3) until the user unmasks; unmasking while the device
+ * still asserts it signals the user again instead.
+ */
+TEST_F(parity, intx_delivery_edu)
+{
+	const uint32_t TRIG = VFIO_IRQ_SET_ACTION_TRIGGER;
+	const uint32_t NONE = VFIO_IRQ_SET_DATA_NONE, EFD = VFIO_IRQ_SET_DATA_EVENTFD;
+	int32_t efd = eventfd(0, EFD_NONBLOCK), ufd = eventfd(0, EFD_NONBLOCK);
+	uint16_t cmd = RD(PCI_COMMAND, 2);
+	uint64_t one = 1;
+
+	if (self->id != EDU_ID)
+		SKIP(return, "not an edu device (the check raises edu's interrupt)");
+	ASSERT_GE(efd, 0);
+	ASSERT_GE(ufd, 0);
+
+	/* Not enabled: mask and unmask are EINVAL. */
+	ASSERT_EQ(-EINVAL, intx_irqs(self->fd, MASK, NONE, 1, -1));
+	ASSERT_EQ(0, intx_irqs(self->fd, TRIG, EFD, 1, efd));
+
+	/* Delivered, and masked on the device. */
+	BAR_WR(0, EDU_RAISE, uint32_t, 1);
+	ASSERT_EQ(1, efd_wait(efd, 2000));
+	ASSERT_TRUE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+	/* Still asserted: unmasking signals again and stays masked. */
+	ASSERT_EQ(0, intx_irqs(self->fd, UNMASK, NONE, 1, -1));
+	ASSERT_EQ(1, efd_wait(efd, 2000));
+	ASSERT_TRUE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+	/* Acked: unmasking unmasks, and nothing comes. */
+	BAR_WR(0, EDU_ACK, uint32_t, 1);
+	ASSERT_EQ(0, intx_irqs(self->fd, UNMASK, NONE, 1, -1));
+	ASSERT_EQ(0, efd_wait(efd, 100));
+	ASSERT_FALSE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+
+	/* The user masks: an interrupt waits until unmasked. */
+	ASSERT_EQ(0, intx_irqs(self->fd, MASK, NONE, 1, -1));
+	BAR_WR(0, EDU_RAISE, uint32_t, 1);
+	ASSERT_EQ(0, efd_wait(efd, 100));
+	ASSERT_EQ(0, intx_irqs(self->fd, UNMASK, NONE, 1, -1));
+	ASSERT_EQ(1, efd_wait(efd, 2000));
+	BAR_WR(0, EDU_ACK, uint32_t, 1);
+
+	/* Unmask through an eventfd; a second one is EBUSY. */
+	ASSERT_EQ(0, intx_irqs(self->fd, UNMASK, EFD, 1, ufd));
+	ASSERT_EQ(-EBUSY, intx_irqs(self->fd, UNMASK, EFD, 1, ufd));
+	ASSERT_EQ(sizeof(one), write(ufd, &one, sizeof(one)));
+	ASSERT_FALSE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+	BAR_WR(0, EDU_RAISE, uint32_t, 1);
+	ASSERT_EQ(1, efd_wait(efd, 2000));
+	BAR_WR(0, EDU_ACK, uint32_t, 1);
+	ASSERT_EQ(sizeof(one), write(ufd, &one, sizeof(one)));
+	ASSERT_FALSE(HW(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+
+	/* The INTx disable bit masks; clearing it delivers what is pending. */
+	WR(PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
+	BAR_WR(0, EDU_RAISE, uint32_t, 1);
+	ASSERT_EQ(0, efd_wait(efd, 100));
+	WR(PCI_COMMAND, 2, cmd & ~PCI_COMMAND_INTX_DISABLE);
+	ASSERT_EQ(1, efd_wait(efd, 2000));
+	BAR_WR(0, EDU_ACK, uint32_t, 1);
+	ASSERT_EQ(sizeof(one), write(ufd, &one, sizeof(one)));
+
+	/* Loopback, then off: the unmask eventfd goes with it. */
+	ASSERT_EQ(0, intx_irqs(self->fd, TRIG, NONE, 1, -1));
+	ASSERT_EQ(1, efd_wait(efd, 100));
+	ASSERT_EQ(0, intx_irqs(self->fd, UNMASK, EFD, 1, -1));
+	ASSERT_EQ(0, intx_irqs(self->fd, TRIG, NONE, 0, -1));
+	ASSERT_EQ(-EINVAL, intx_irqs(self->fd, UNMASK, NONE, 1, -1));
+	close(ufd);
+	close(efd);
 }
 
 /*
