@@ -808,7 +808,7 @@ FIXTURE_TEARDOWN(req)
 		sysfs_write("/sys/bus/pci/drivers_probe", device_bdf);
 }
 
-TEST_F(req, unbind_while_open)
+TEST_F_TIMEOUT(req, unbind_while_open, 120)
 {
 	char path[PATH_MAX], now[64], override[64] = "";
 	int efd = new_efd(), status, fd;
@@ -818,15 +818,22 @@ TEST_F(req, unbind_while_open)
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", self->driver);
 	self->child = fork();
 	ASSERT_LE(0, self->child);
-	if (!self->child)
+	if (!self->child) {
+		int i;
+
+		/* Not a user of the device: drop the inherited descriptors. */
+		for (i = 3; i < 1024; i++)
+			close(i);
 		_exit(sysfs_write(path, device_bdf) ? 1 : 0);
+	}
 
 	/* The driver asks the user for the device: the eventfd fires. */
 	ASSERT_LE(1, efd_wait(efd, 20000));
 	/* The unbind waits for the device to be closed. */
 	ASSERT_FALSE(wait_child(self->child, 500, &status));
+	/* (The driver core drops the driver link before it calls remove.) */
 	sysfs_driver_name(device_bdf, now, sizeof(now));
-	ASSERT_STREQ(self->driver, now);
+	ASSERT_STREQ("", now);
 
 	vfio_pci_device_cleanup(self->device);
 	self->device = NULL;
