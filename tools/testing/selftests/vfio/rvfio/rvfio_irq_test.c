@@ -800,7 +800,7 @@ FIXTURE_TEARDOWN(req)
 		iommu_cleanup(self->iommu);
 	if (self->child > 0 && !wait_child(self->child, 30000, &status)) {
 		kill(self->child, SIGKILL);
-		waitpid(self->child, &status, 0);
+		wait_child(self->child, 5000, &status);
 	}
 	/* Whatever happened, leave the device on its driver for what follows. */
 	sysfs_driver_name(device_bdf, now, sizeof(now));
@@ -821,10 +821,16 @@ TEST_F_TIMEOUT(req, unbind_while_open, 120)
 	if (!self->child) {
 		int i;
 
-		/* Not a user of the device: drop the inherited descriptors. */
+		/*
+		 * Not a user of the device: drop the inherited descriptors,
+		 * and the BAR mappings (which hold the device file too) by
+		 * exec'ing the shell that writes the unbind file.
+		 */
 		for (i = 3; i < 1024; i++)
 			close(i);
-		_exit(sysfs_write(path, device_bdf) ? 1 : 0);
+		execl("/bin/sh", "sh", "-c", "printf %s \"$0\" > \"$1\"",
+		      device_bdf, path, (char *)NULL);
+		_exit(127);
 	}
 
 	/* The driver asks the user for the device: the eventfd fires. */
