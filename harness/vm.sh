@@ -80,6 +80,8 @@ case " $plan " in *" bench "*) RVFIO_BENCH=${RVFIO_BENCH:-quick} ;; esac
 for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS RVFIO_RVFIO_TESTS RVFIO_SAMPLE_SECS RVFIO_SAMPLE_ROWS RVFIO_SAMPLE_CALLS; do
 	[ -n "${!v:-}" ] && append="$append $v=${!v}"
 done
+# QEMU's human monitor, for the requests of the guest (host_requests below).
+mon=$b/logs/$name.mon
 # The kernel and initramfs (RVFIO_OBJ, RVFIO_INITRAMFS: the bench kernel's).
 obj=${RVFIO_OBJ:-$b/obj}
 initrd=${RVFIO_INITRAMFS:-$b/initramfs.cpio.gz}
@@ -92,7 +94,7 @@ qemu_args=(
 	-nodefaults -no-reboot -display none -vga none
 	-device intel-iommu,intremap=on,caching-mode=on
 	-device pcie-root-port,id=rp1,chassis=1,slot=1
-	-device igb,bus=rp1
+	-device igb,bus=rp1,id=igb0
 	-device edu,romfile="$rom"
 	-device pcie-pci-bridge,id=pbr,bus=pcie.0
 	-device edu,bus=pbr,addr=1.0
@@ -101,6 +103,7 @@ qemu_args=(
 	-device ivshmem-plain,memdev=ivshm
 	-device VGA
 	"${extra[@]}"
+	-monitor unix:"$mon",server=on,wait=off
 	-kernel "$obj/arch/x86/boot/bzImage"
 	-initrd "$initrd"
 	-append "$(set -f; echo $append)"
@@ -108,6 +111,50 @@ qemu_args=(
 # RVFIO_QEMU_EXTRA: more QEMU arguments, split at spaces (e.g. a gdb stub for
 # harness/sample.py).
 [ -n "${RVFIO_QEMU_EXTRA:-}" ] && qemu_args+=(${RVFIO_QEMU_EXTRA})
+
+# Requests of the guest to the host, one line each in the tests log:
+#   RVFIO-HOST aer_inject QDEV-ID ERROR   pcie_aer_inject_error QDEV-ID ERROR
+# (the igb is qdev igb0, behind a PCIe root port with AER). Each request is
+# served once, through the monitor; the guest waits for the effect itself
+# (e.g. its ERR eventfd) with a timeout. host_requests serves the new ones.
+served=0
+host_requests() {
+	local reqs n i line id err
+	reqs=$(grep -a '^RVFIO-HOST ' "$tests" 2>/dev/null | tr -d '\r')
+	n=$(printf '%s' "$reqs" | grep -c . || true)
+	for ((i = served + 1; i <= n; i++)); do
+		line=$(printf '%s\n' "$reqs" | sed -n "${i}p")
+		set -- $line
+		if [ "${2:-}" = aer_inject ] && [[ "${3:-}" =~ ^[A-Za-z0-9_-]+$ ]] &&
+		   [[ "${4:-}" =~ ^[A-Z_]+$ ]]; then
+			hmp "pcie_aer_inject_error $3 $4" >>"$b/logs/$name.host.log" 2>&1
+		else
+			echo "vm.sh: unknown host request: $line" >>"$b/logs/$name.host.log"
+		fi
+	done
+	served=$n
+}
+# hmp COMMAND: one command through the monitor socket, its answer printed.
+hmp() {
+	python3 - "$mon" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    return buf
+until_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+out = until_prompt().decode(errors="replace")
+print("hmp: %s -> %s" % (sys.argv[2], out.replace("(qemu) ", "").strip()))
+PY
+}
 
 # Seconds without a new line of test output after which the guest counts as
 # hung: QEMU is stopped (the per-run timeout is only the backstop).
@@ -128,10 +175,11 @@ boot() {
 	fi
 	local pid=$! last=-1 quiet=0 size
 	hung=0
+	served=0
 	while kill -0 $pid 2>/dev/null; do
-		sleep 5
+		sleep 1
 		size=$(stat -c %s "$tests" 2>/dev/null || echo 0)
-		if [ "$size" = "$last" ]; then quiet=$((quiet + 5)); else quiet=0; last=$size; fi
+		if [ "$size" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0; last=$size; host_requests; fi
 		if [ $quiet -ge "$stall" ] && ! grep -q RVFIO-DONE "$tests"; then
 			hung=1
 			pkill -KILL -P $pid 2>/dev/null
