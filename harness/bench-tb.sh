@@ -14,7 +14,8 @@ mon=$b/logs/bench-tb.mon dir=$b/logs/bench-tb
 rm -rf "$mon" "$dir" "$b/logs/bench-tb.tests.log"
 export RVFIO_OBJ=$b/obj-bench RVFIO_INITRAMFS=$b/initramfs-bench.cpio.gz RVFIO_BENCH=full
 export RVFIO_SAMPLE_CALLS=${RVFIO_SAMPLE_CALLS:-500}
-export RVFIO_QEMU_EXTRA="-monitor unix:$mon,server=on,wait=off -D $dir/none.log"
+# vm.sh gives every run a monitor at build/logs/NAME.mon.
+export RVFIO_QEMU_EXTRA="-D $dir/none.log"
 mkdir -p "$dir"
 python3 "$top/harness/tbcount.py" record "$mon" "$b/logs/bench-tb.tests.log" "$dir" &
 rec=$!

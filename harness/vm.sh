@@ -108,8 +108,8 @@ qemu_args=(
 	-initrd "$initrd"
 	-append "$(set -f; echo $append)"
 )
-# RVFIO_QEMU_EXTRA: more QEMU arguments, split at spaces (e.g. a gdb stub for
-# harness/sample.py).
+# RVFIO_QEMU_EXTRA: more QEMU arguments, split at spaces (e.g. the log file of
+# harness/bench-tb.sh).
 [ -n "${RVFIO_QEMU_EXTRA:-}" ] && qemu_args+=(${RVFIO_QEMU_EXTRA})
 
 # Requests of the guest to the host, one line each in the tests log:
