@@ -15,7 +15,7 @@
 //!
 //! Locks: a token's own lock is taken alone. [`PfSriov::enabled`] is taken with the PF's device
 //! lock held, and is held across enabling and disabling the VFs, which probe and remove the
-//! VFs' drivers; those take the registry of PFs, never this lock.
+//! VFs' drivers; those take the registry of PFs, never this lock (a VF's own is never taken).
 
 #![forbid(unsafe_code)]
 
@@ -174,7 +174,7 @@ struct Enabled {
 pub(crate) struct PfSriov {
     /// Gives the VFs the PF creates `vfio-pci` as their `driver_override` (C:
     /// `vfio_pci_bus_notifier`); `None` for anything but a PF.
-    _capture: Option<Pin<KBox<VfDriverOverride>>>,
+    capture: Option<Pin<KBox<VfDriverOverride>>>,
     /// The enabled VFs' state; taken with the PF's device lock held.
     #[pin]
     enabled: Mutex<Option<Enabled>>,
@@ -190,7 +190,7 @@ impl PfSriov {
             None
         };
         Ok(try_pin_init!(Self {
-            _capture: capture,
+            capture,
             enabled <- new_mutex!(None),
         }))
     }
@@ -207,6 +207,11 @@ impl PfSriov {
         pdev: &pci::Device<Core<'_>>,
         nr_virtfn: u16,
     ) -> Result<u16> {
+        // Only a PF has VFs. Nothing to take for anything else: a VF unbound while its PF
+        // disables its VFs must not take its own lock, of the class of the PF's, held there.
+        if self.capture.is_none() {
+            return if nr_virtfn == 0 { Ok(0) } else { Err(EINVAL) };
+        }
         let mut enabled = self.enabled.lock();
         if nr_virtfn == 0 {
             if let Some(e) = enabled.take() {
