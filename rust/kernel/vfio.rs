@@ -10,11 +10,13 @@
 //!   the VFIO core (`/dev/vfio/$GROUP` and `/dev/vfio/devices/vfioN`);
 //! - [`pci`]: the PCI driver glue that binds devices the way the C
 //!   `vfio-pci` driver does, only through `driver_override`;
+//! - [`sriov`]: the VF token a PF's user shares with its VFs' users;
 //! - [`uapi`]: ioctl numbers and user copies of the uapi structs;
 //! - [`virqfd`]: handlers run when an eventfd is signalled.
 
 pub mod device;
 pub mod pci;
+pub mod sriov;
 pub mod uapi;
 pub mod virqfd;
 

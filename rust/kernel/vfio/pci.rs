@@ -112,6 +112,20 @@ pub trait Driver {
         let _ = (pdev, data);
     }
 
+    /// Enables `nr_virtfn` VFs of the bound PF `pdev`, or disables them all if `nr_virtfn` is 0
+    /// (the PCI driver's `sriov_configure`, called with the device lock held when userspace
+    /// writes the device's `sriov_numvfs`). Returns how many VFs are enabled.
+    ///
+    /// Without it, writing `sriov_numvfs` of a device bound to the driver fails.
+    fn sriov_configure<'bound>(
+        pdev: &'bound pci::Device<device::Core<'_>>,
+        data: Pin<&Self::Data<'bound>>,
+        nr_virtfn: u16,
+    ) -> Result<u16> {
+        let _ = (pdev, data, nr_virtfn);
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// Whether a bound device that nobody uses may be suspended (with runtime PM only: see the
     /// [trait documentation](Driver#runtime-power-management)). Asked once, after probe; the
     /// answer holds until the device is unbound.
@@ -172,6 +186,9 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             (*drv).driver_managed_dma = true;
             if T::HAS_RUNTIME_SUSPEND {
                 (*drv).driver.pm = &Self::PM_OPS;
+            }
+            if T::HAS_SRIOV_CONFIGURE {
+                (*drv).sriov_configure = Some(Self::sriov_configure_callback);
             }
         }
 
@@ -254,6 +271,27 @@ impl<T: Driver + 'static> Adapter<T> {
             pm_runtime::forbid(dev);
         }
         T::unbind(pdev, data);
+    }
+
+    extern "C" fn sriov_configure_callback(
+        pdev: *mut bindings::pci_dev,
+        nr_virtfn: c_int,
+    ) -> c_int {
+        // SAFETY: The PCI core calls `sriov_configure` with a valid `struct pci_dev` bound to this
+        // driver, with the device lock held.
+        //
+        // INVARIANT: `pdev` is valid and bound to this driver for the duration of the callback.
+        let pdev = unsafe { &*pdev.cast::<pci::Device<device::CoreInternal<'_>>>() };
+
+        // SAFETY: The device is bound to this driver (the PCI core checks, under the device lock,
+        // that it has one with this callback), so `probe_callback` stored a
+        // `Pin<KBox<T::Data<'_>>>`, which is only taken back after `remove`, under the same lock.
+        let data = unsafe { pdev.as_ref().drvdata_borrow::<T::Data<'_>>() };
+        from_result(|| {
+            // The PCI core passes what userspace wrote, checked against `sriov_totalvfs`.
+            let nr = u16::try_from(nr_virtfn).map_err(|_| EINVAL)?;
+            Ok(T::sriov_configure(pdev, data, nr)?.into())
+        })
     }
 
     /// Borrows the data of a bound device for a runtime PM callback.

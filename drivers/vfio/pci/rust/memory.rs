@@ -307,6 +307,12 @@ impl MemoryWriteGuard<'_> {
         self.guard.pm.set_power_state(pdev, state)
     }
 
+    /// Says whether the function is a PF with VFs enabled, which keeps it in D0 (see
+    /// [`PmRestore::set_sriov_active`]).
+    pub(crate) fn set_sriov_active(&mut self, on: bool) {
+        self.guard.pm.set_sriov_active(on);
+    }
+
     /// Takes every user mapping of the device's BARs away: revokes the DMABUFs behind them
     /// (mmap-made and exported) and zaps their page table entries, so that the next access
     /// faults and waits for, or is refused by, the state this guard leaves behind. For a variant

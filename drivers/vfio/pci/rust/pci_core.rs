@@ -177,11 +177,9 @@ pub(crate) struct CoreDevice {
     /// time no member of the device set is open, the slot or bus is reset. Read and written
     /// only with the device set's lock held (the methods take the locked set as proof).
     needs_reset: AtomicFlag,
-    /// The VF token of an SR-IOV physical function (`VFIO_DEVICE_FEATURE_PCI_VF_TOKEN`, or a
-    /// `vf_token=` given when opening it), set by the PF's user; `None` until set. Taken on its
-    /// own.
-    #[pin]
-    vf_token: Mutex<Option<[u8; 16]>>,
+    /// The SR-IOV role of the device, with the VF token of a PF or of a VF's PF, fixed at
+    /// probe.
+    pub(crate) sriov: crate::sriov::Role,
     /// The ioeventfds of the open device (C's `ioeventfds_lock` and list). Dropping one waits for
     /// its handlers, which take the read side of `memory_lock`: never drop one with it held.
     #[pin]
@@ -275,6 +273,7 @@ impl VfioPciCore {
 
         // Config space answers in any power state but D3cold, which a bound device is not in.
         let msix = Self::msix_table(pdev);
+        let sriov = crate::sriov::Role::new(pdev)?;
         let memory = Arc::pin_init(
             MemoryLock::new(config::PmRestore::new(pdev), crate::dmabuf::Registry::new()?),
             GFP_KERNEL,
@@ -289,7 +288,7 @@ impl VfioPciCore {
             triggers <- intrs::Triggers::new(),
             memory,
             needs_reset: AtomicFlag::new(false),
-            vf_token <- new_mutex!(None),
+            sriov,
             ioeventfds <- new_mutex!(KVec::new()),
         });
         let dev = vfio::Device::<Self>::new(pdev.as_ref(), device_set_key(pdev), data)?;
@@ -458,6 +457,7 @@ impl VfioPciCore {
     /// Closes the device for the core (C: `vfio_pci_core_close_device`): disables it, resets
     /// the set if that is due, and lets the user's eventfds go.
     fn close_core(dev: &Device, pdev: &pci::Device<Bound>, set: &vfio::DeviceSet<'_>) {
+        dev.sriov.closed();
         let mut state = dev.open.lock().take();
         // Held until the set had its chance of a reset: the device may suspend after that.
         let pm = state.as_mut().and_then(|s| s.pm.take());
@@ -694,7 +694,7 @@ impl VfioPciCore {
             }
             uapi::VFIO_DEVICE_FEATURE_PCI_VF_TOKEN => {
                 // Only physical functions have a VF token.
-                if !pdev.is_physfn() {
+                if !dev.sriov.is_pf() {
                     return Err(ENOTTY);
                 }
                 // No GET: it would hand out the token of the previous user.
@@ -703,7 +703,7 @@ impl VfioPciCore {
                 }
                 let mut uuid = [0u8; 16];
                 UserSlice::new(arg, 16).reader().read_slice(&mut uuid)?;
-                *dev.vf_token.lock() = Some(uuid);
+                dev.sriov.set_token(&uuid)?;
             }
             uapi::VFIO_DEVICE_FEATURE_DMA_BUF => {
                 return crate::dmabuf::export(dev, pdev, flags, arg, argsz);
@@ -778,31 +778,9 @@ impl VfioPciCore {
     }
 
     /// Checks a VF token given (or not) when the device is opened: C's
-    /// `vfio_pci_core_match_token_uuid`, for a driver without SR-IOV support yet.
+    /// `vfio_pci_core_match_token_uuid` (see [`crate::sriov::Role::check_token`]).
     fn check_vf_token(dev: &Device, pdev: &pci::Device<Bound>, token: Option<&[u8; 16]>) -> Result {
-        if pdev.is_virtfn() {
-            // A VF's PF is never this driver's with VFs (it does not enable SR-IOV yet): no
-            // token is needed, and none may be given.
-            if token.is_some() {
-                dev_info!(
-                    pdev.as_ref(),
-                    "VF token incorrectly provided, PF not bound to vfio-pci\n"
-                );
-                return Err(EINVAL);
-            }
-        } else if pdev.is_physfn() {
-            // No VF is in use (none exist): a token given sets it.
-            if let Some(t) = token {
-                *dev.vf_token.lock() = Some(*t);
-            }
-        } else if token.is_some() {
-            dev_info!(
-                pdev.as_ref(),
-                "VF token incorrectly provided, not a PF or VF\n"
-            );
-            return Err(EINVAL);
-        }
-        Ok(())
+        dev.sriov.check_token(pdev, token)
     }
 }
 
@@ -858,6 +836,8 @@ impl vfio::Driver for VfioPciCore {
             }
             *open = Some(Self::enable(dev, pdev)?);
         }
+        // A VF of a PF bound to vfio-pci is a user of the PF's VF token from here on.
+        dev.sriov.opened();
         // The variant's part comes once the core's is done, with no lock of the core held: it
         // may use the core as a user would.
         if let Some(open_device) = dev.variant.open_device {

@@ -293,7 +293,7 @@ impl<V: Variant> vfio::pci::Driver for VariantDriver<V> {
     fn probe<'bound>(
         pdev: &'bound pci::Device<CoreCtx<'_>>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        crate::bind(pdev, VariantOps::of::<V>())
+        pin_init::pin_init_scope(move || crate::bind(pdev, VariantOps::of::<V>()))
     }
 
     fn idle_suspend() -> bool {

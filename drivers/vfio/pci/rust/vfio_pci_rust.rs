@@ -15,8 +15,8 @@
 //! through DMA buffers, and their revocation), [`intrs`] (interrupts),
 //! [`reset`] (hot reset), [`ioeventfd`], [`vga`] (the VGA region and arbiter
 //! client), [`rom`] (the platform's ROM copy), [`ids`] (the `ids` parameter),
-//! [`variant`] (the trait of variant drivers) and [`edu`] (an in-tree variant
-//! for QEMU's `edu` device).
+//! [`sriov`] (the VFs of a PF and their VF token), [`variant`] (the trait of
+//! variant drivers) and [`edu`] (an in-tree variant for QEMU's `edu` device).
 //!
 //! Variant drivers live in this module, beside `vfio-pci`, rather than in
 //! modules of their own: in 7.3 a Rust module is one crate and only the
@@ -56,6 +56,7 @@ mod pci_core;
 mod rdwr;
 mod reset;
 mod rom;
+mod sriov;
 mod variant;
 mod vga;
 
@@ -121,29 +122,33 @@ struct VfioPci;
 fn bind<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
     variant: &'static variant::VariantOps,
-) -> Result<VfioPciBinding<'bound>> {
+) -> Result<impl PinInit<VfioPciBinding<'bound>, Error> + 'bound> {
     let options = pci_core::Options {
         nointxmask: module_parameters::nointxmask.value(),
         disable_idle_d3: !<VfioPci as vfio::pci::Driver>::idle_suspend(),
     };
     let dev = pci_core::VfioPciCore::create(pdev, options, variant)?;
+    let sriov = sriov::PfSriov::new(pdev)?;
     let vga = vga::VgaBinding::new(pdev)?;
     let name = CString::try_from_fmt(fmt!("vfio-pci-rust-{}", pdev.as_ref().name()))?;
     let dir = debugfs::Dir::new(&name);
     let view = dmabuf::DebugView(dev.memory_lock());
     let file = KBox::pin_init(dir.read_only_file(c"mappings", view), GFP_KERNEL)?;
-    Ok(VfioPciBinding {
+    let registration = vfio::Registration::new(dev, pdev.as_ref())?;
+    Ok(try_pin_init!(VfioPciBinding {
+        sriov <- sriov,
         _debugfs_file: file,
         _debugfs_dir: dir,
-        registration: vfio::Registration::new(dev, pdev.as_ref())?,
+        registration,
         _vga: vga,
-    })
+    }))
 }
 
 /// What the PCI driver keeps for a bound device: its registration with the VFIO core, which
 /// borrows the bound device.
 ///
 /// Dropping it (at unbind) unregisters the VFIO device, which waits for every user to close it.
+#[pin_data]
 struct VfioPciBinding<'bound> {
     /// `vfio-pci-rust-<device>/mappings` in debugfs: faults by entry size and the DMA buffers
     /// (see [`dmabuf::DebugView`]). Removed before the directory.
@@ -152,6 +157,11 @@ struct VfioPciBinding<'bound> {
     registration: vfio::Registration<'bound, pci_core::VfioPciCore>,
     /// Dropped after the registration: a VGA device leaves the arbiter once no user has it.
     _vga: vga::VgaBinding,
+    /// A PF's capture of its VFs and the VFs it has enabled (disabled at unbind, before the
+    /// registration goes); dropped after the registration, as C unregisters its bus notifier
+    /// after the VFIO device.
+    #[pin]
+    sriov: sriov::PfSriov,
 }
 
 #[vtable]
@@ -161,25 +171,43 @@ impl vfio::pci::Driver for VfioPci {
     fn probe<'bound>(
         pdev: &'bound pci::Device<Core<'_>>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        let id = (pdev.vendor_id().as_raw(), pdev.device_id());
-        if DENYLIST.contains(&id) {
-            if !module_parameters::disable_denylist.value() {
+        pin_init::pin_init_scope(move || {
+            let id = (pdev.vendor_id().as_raw(), pdev.device_id());
+            if DENYLIST.contains(&id) {
+                if !module_parameters::disable_denylist.value() {
+                    dev_warn!(
+                        pdev,
+                        "{:04x}:{:04x} exists in vfio-pci device denylist, driver probing disallowed.\n",
+                        id.0,
+                        id.1
+                    );
+                    return Err(EINVAL);
+                }
                 dev_warn!(
                     pdev,
-                    "{:04x}:{:04x} exists in vfio-pci device denylist, driver probing disallowed.\n",
+                    "device denylist disabled - allowing device {:04x}:{:04x}.\n",
                     id.0,
                     id.1
                 );
-                return Err(EINVAL);
             }
-            dev_warn!(
-                pdev,
-                "device denylist disabled - allowing device {:04x}:{:04x}.\n",
-                id.0,
-                id.1
-            );
+            bind(pdev, &variant::VariantOps::NONE)
+        })
+    }
+
+    fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, data: Pin<&Self::Data<'bound>>) {
+        // The VFs go first: their removal waits for their users, who may depend on the PF.
+        let _ = data.sriov.configure(data.registration.device(), pdev, 0);
+    }
+
+    fn sriov_configure<'bound>(
+        pdev: &'bound pci::Device<Core<'_>>,
+        data: Pin<&Self::Data<'bound>>,
+        nr_virtfn: u16,
+    ) -> Result<u16> {
+        if !module_parameters::enable_sriov.value() {
+            return Err(ENOENT);
         }
-        bind(pdev, &variant::VariantOps::NONE)
+        data.sriov.configure(data.registration.device(), pdev, nr_virtfn)
     }
 
     fn idle_suspend() -> bool {
@@ -217,10 +245,6 @@ struct VfioPciModule {
 impl kernel::InPlaceModule for VfioPciModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         pin_init::pin_init_scope(move || {
-            if module_parameters::enable_sriov.value() {
-                pr_err!("enable_sriov=1: SR-IOV configuration is not supported yet\n");
-                return Err(EINVAL);
-            }
             Ok(try_pin_init!(Self {
                 _iommufd <- kernel::dma_buf::IommufdExporter::new(),
                 driver <- driver::Registration::new(DRIVER_NAME, module),

@@ -36,6 +36,9 @@ pub(crate) struct PmRestore {
     needs_restore: bool,
     /// The state saved when the function last entered D3hot, until it is back in D0.
     saved: Option<SavedState>,
+    /// The function is a PF with VFs enabled (C: `sriov_active`): it stays in D0, as a VF must
+    /// not be in a higher power state than its PF.
+    sriov_active: bool,
 }
 
 impl PmRestore {
@@ -49,7 +52,13 @@ impl PmRestore {
         Self {
             needs_restore,
             saved: None,
+            sriov_active: false,
         }
+    }
+
+    /// Says whether the function has VFs enabled; while it has, it stays in D0.
+    pub(crate) fn set_sriov_active(&mut self, on: bool) {
+        self.sriov_active = on;
     }
 
     /// Moves `pdev` to `state`, saving its state on the way into D3hot and restoring it on the
@@ -64,7 +73,9 @@ impl PmRestore {
         pdev: &pci::Device<Bound>,
         state: PowerState,
     ) -> Result {
-        // TODO[SRIOV]: C refuses D1 to D3hot with `EBUSY` while the PF has VFs enabled.
+        if self.sriov_active && state != PowerState::D0 {
+            return Err(EBUSY);
+        }
         let d3hot = PowerState::D3Hot as i32;
         let current = pdev.current_power_state();
         let save = self.needs_restore && current < d3hot && state == PowerState::D3Hot;
