@@ -390,6 +390,13 @@ fn bool_at(data: &[u8], i: usize) -> bool {
     data.get(i).is_some_and(|&b| b != 0)
 }
 
+/// Whether a `DATA_NONE` or `DATA_BOOL` request acts on element `i`: always with no data, with a
+/// boolean only if it is true.
+fn asserted(flags: u32, data: &[u8], i: usize) -> bool {
+    flags & uapi::VFIO_IRQ_SET_DATA_NONE != 0
+        || (flags & uapi::VFIO_IRQ_SET_DATA_BOOL != 0 && bool_at(data, i))
+}
+
 /// Enables INTx with `trigger` (C: `vfio_intx_enable`).
 fn intx_enable(
     pdev: &pci::Device<Bound>,
@@ -476,9 +483,7 @@ fn set_intx_trigger(
     let Mode::Intx(intx) = &irqs.mode else {
         return Err(EINVAL);
     };
-    if flags & uapi::VFIO_IRQ_SET_DATA_NONE != 0
-        || (flags & uapi::VFIO_IRQ_SET_DATA_BOOL != 0 && bool_at(data, 0))
-    {
+    if asserted(flags, data, 0) {
         intx.shared.send();
     }
     Ok(())
@@ -492,9 +497,7 @@ fn set_intx_mask(irqs: &mut IrqState, start: u32, count: u32, flags: u32, data: 
     if start != 0 || count != 1 {
         return Err(EINVAL);
     }
-    if flags & uapi::VFIO_IRQ_SET_DATA_NONE != 0
-        || (flags & uapi::VFIO_IRQ_SET_DATA_BOOL != 0 && bool_at(data, 0))
-    {
+    if asserted(flags, data, 0) {
         intx.shared.mask();
     } else if flags & uapi::VFIO_IRQ_SET_DATA_EVENTFD != 0 {
         // Masking through an eventfd is not offered (by the C driver either).
@@ -517,9 +520,7 @@ fn set_intx_unmask(
     if start != 0 || count != 1 {
         return Err(EINVAL);
     }
-    if flags & uapi::VFIO_IRQ_SET_DATA_NONE != 0
-        || (flags & uapi::VFIO_IRQ_SET_DATA_BOOL != 0 && bool_at(data, 0))
-    {
+    if asserted(flags, data, 0) {
         intx.shared.unmask();
     } else if flags & uapi::VFIO_IRQ_SET_DATA_EVENTFD != 0 {
         let fd = fd_at(data, 0)?;
@@ -732,9 +733,7 @@ fn set_msi_trigger(
         let Some(Some(reg)) = msi.ctx.get((start + i) as usize) else {
             continue;
         };
-        if flags & uapi::VFIO_IRQ_SET_DATA_NONE != 0
-            || (flags & uapi::VFIO_IRQ_SET_DATA_BOOL != 0 && bool_at(data, i as usize))
-        {
+        if asserted(flags, data, i as usize) {
             reg.access(pdev.as_ref())?.handler().trigger.signal();
         }
     }
