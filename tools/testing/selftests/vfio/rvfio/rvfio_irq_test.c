@@ -123,19 +123,6 @@ static int set_bool(int fd, uint32_t action, uint32_t index, uint8_t v)
 	return irq_set(fd, action | D_BOOL, index, 0, 1, &v, 1);
 }
 
-/* The eventfd's counter after waiting up to `ms` for it (0: nothing). */
-static uint64_t efd_wait(int efd, int ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t v = 0;
-
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	if (read(efd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
 static int new_efd(void)
 {
 	return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -584,19 +584,6 @@ static int intx_irqs(int fd, uint32_t action, uint32_t data, uint32_t count, int
 	return rvfio_ioctl(fd, VFIO_DEVICE_SET_IRQS, &a);
 }
 
-/* Waits up to `ms` for `efd`; returns its count, 0 on timeout. */
-static uint64_t efd_wait(int efd, int ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t v = 0;
-
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	if (read(efd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
 #define EDU_RAISE	0x60
 #define EDU_ACK		0x64
 #define UNMASK		VFIO_IRQ_SET_ACTION_UNMASK

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -53,6 +54,19 @@ static inline ssize_t rvfio_pwrite(int fd, const void *buf, size_t len,
 }
 
 /* ioctl returning 0 or -errno. */
+/* Waits up to `ms` for the eventfd `efd`; returns (and clears) its count, 0 on timeout. */
+static inline uint64_t efd_wait(int efd, int ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t v = 0;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
 static inline int rvfio_ioctl(int fd, unsigned long req, void *arg)
 {
 	return ioctl(fd, req, arg) ? -errno : 0;
