@@ -15,6 +15,12 @@ nothing, and that the KUnit suites the run must show (--kunit-expect) ran.
 After the suites the guest prints kmemleak's report between
 RVFIO-KMEMLEAK-BEGIN and RVFIO-KMEMLEAK-END: every unreferenced object in
 it is a failure, printed with its backtrace.
+
+A test may report a figure (a count, not a timing) with a line
+    RVFIO-FIGURE <name> <integer>
+anywhere in its output (kselftest's "# " prefix allowed); the run's figures
+are summed per name into build/results/<run>.fig (name<TAB>value), with the
+run's kernel splats and leaked objects, for summary.py's reliability table.
 """
 import argparse
 import fnmatch
@@ -37,6 +43,20 @@ NOT_SPLATS = [r"Lock dependency validator", r"lockdep: fixing up", r"\.\.\. MAX_
               r"kmemleak: \d+ new suspected memory leaks \(see /sys/kernel/debug/kmemleak\)"]
 
 TAP = re.compile(r"^(not ok|ok) +\d+ +(?:- +)?(.*?)\s*$")
+FIGURE = re.compile(r"^(?:#\s*)?RVFIO-FIGURE (\w+) (\d+)\s*$")
+
+
+def parse_figures(path):
+    figs = {}
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = FIGURE.match(line.strip().replace("\r", ""))
+                if m:
+                    figs[m.group(1)] = figs.get(m.group(1), 0) + int(m.group(2))
+    except FileNotFoundError:
+        pass
+    return figs
 
 
 def parse_kmemleak(lines):
@@ -251,6 +271,12 @@ def main():
     with open(a.out, "w") as f:
         for r in rows:
             f.write("\t".join((a.name, a.driver) + r) + "\n")
+    figs = parse_figures(a.tests)
+    figs["splats"] = len(splats)
+    figs["leaks"] = len(leaks or [])
+    with open(re.sub(r"\.tsv$", "", a.out) + ".fig", "w") as f:
+        for k, v in sorted(figs.items()):
+            f.write("%s\t%d\n" % (k, v))
 
     # Per binary and device.
     summary = {}

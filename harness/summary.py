@@ -66,6 +66,28 @@ if parity_skip or parity_fail:
         print("   PARITY FAIL %s %s [%s]: %s is %s on Rust" % (twin, binary, dev, case, rr))
         rows.append([twin, "rust", binary, dev, "parity: " + case, "fail"])
 
+# Reliability figures (results.py's <run>.fig, next to each run's .tsv): counts the
+# tests reported (calls made, faults injected, rounds done) and the kernel's
+# splats and leaked objects, summed per driver over the runs of this check.
+figs = {}
+for path in sys.argv[1:]:
+    fig = path[:-4] + ".fig" if path.endswith(".tsv") else None
+    run = os.path.basename(path)[:-4]
+    drv = next((r[1] for r in rows if r[0] == run), None)
+    if not fig or not drv or not os.path.exists(fig):
+        continue
+    with open(fig) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("\t")
+            if v.isdigit():
+                figs.setdefault(k, {}).setdefault(drv, 0)
+                figs[k][drv] += int(v)
+if figs:
+    print("\n== reliability figures per driver (summed over the runs)")
+    print("   %-28s %12s %12s" % ("figure", "C", "Rust"))
+    for k in sorted(figs):
+        print("   %-28s %12s %12s" % (k, figs[k].get("c", "-"), figs[k].get("rust", "-")))
+
 n = {k: sum(1 for r in rows if r[5] == k) for k in ("pass", "fail", "skip")}
 if not rows:
     n["fail"] = 1
