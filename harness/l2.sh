@@ -76,8 +76,9 @@ gcc -static -Os -s -o "$root/bin/mmio" "$top/harness/l2/mmio.c"
 
 # 4. The payload: QEMU, its libraries, its firmware, L2's kernel and
 #    initramfs. The firmware files are the ones QEMU 10 opens for
-#    `-M q35 -nodefaults -vga none -kernel` (checked with strace): SeaBIOS
-#    and the option ROM that boots the kernel through fw_cfg DMA. QEMU
+#    `-M q35 -nodefaults -vga none -kernel`: SeaBIOS, the option ROM that
+#    boots the kernel through fw_cfg DMA, and the TPR patching ROM (loaded
+#    under TCG too, with an error message when missing). QEMU
 #    looks for them in the directory given with -L (L1 passes
 #    /rvfio/l2/qemu).
 qemu=$(command -v qemu-system-x86_64) || { echo "l2: no qemu-system-x86_64 on the PATH" >&2; exit 1; }
@@ -90,7 +91,7 @@ ldd "$qemu" | grep -oE '/[^ ]+' | sort -u | while read -r lib; do
 	cp -L "$lib" "$pay$lib"
 done
 fw=$(qemu_fw_dirs() { "$qemu" -L help 2>/dev/null; }; qemu_fw_dirs)
-for f in bios-256k.bin linuxboot_dma.bin; do
+for f in bios-256k.bin linuxboot_dma.bin kvmvapic.bin; do
 	found=
 	for d in $fw; do
 		[ -f "$d/$f" ] && { cp -L "$d/$f" "$pay/rvfio/l2/qemu/$f"; found=1; break; }
