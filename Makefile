@@ -27,13 +27,15 @@ CHECK_RUNS := \
 	rust-upstream:rust:upstream \
 	c-rvfio:c:rvfio+ids \
 	rust-rvfio:rust:rvfio+ids \
+	c-qemu:c:qemu \
+	rust-qemu:rust:qemu \
 	rust-bind:rust:rust-bind \
 	bench-quick:c:bench \
 	doctests:rust:doctests
 
-.PHONY: all deps kernel selftests initramfs run check bench gating clean
+.PHONY: all deps kernel selftests initramfs l2 run check bench gating clean
 
-all: initramfs
+all: initramfs l2
 
 deps:
 	@./harness/deps.sh
@@ -63,6 +65,11 @@ selftests: kernel
 
 initramfs: selftests
 	@./harness/initramfs.sh
+
+# The nested guest's kernel, its initramfs, and QEMU packed for the test VM:
+# build/initramfs-qemu.cpio.gz, booted by the qemu runs and `make run`.
+l2: initramfs
+	@./harness/l2.sh
 
 run: all
 	@./harness/vm.sh --name run --driver rust --plan run --shell --timeout 600

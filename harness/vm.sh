@@ -85,6 +85,11 @@ mon=$b/logs/$name.mon
 # The kernel and initramfs (RVFIO_OBJ, RVFIO_INITRAMFS: the bench kernel's).
 obj=${RVFIO_OBJ:-$b/obj}
 initrd=${RVFIO_INITRAMFS:-$b/initramfs.cpio.gz}
+# The runs that start QEMU inside the VM (the `qemu` suite, `make run`) boot
+# the initramfs with QEMU and the nested guest appended (harness/l2.sh).
+case " $plan " in *" qemu "*|*" run "*)
+	[ -z "${RVFIO_INITRAMFS:-}" ] && [ -f "$b/initramfs-qemu.cpio.gz" ] && initrd=$b/initramfs-qemu.cpio.gz ;;
+esac
 # A bench boot has a third edu behind the bridge (a device set of three).
 extra=()
 [ -n "${RVFIO_BENCH:-}" ] && extra=(-device edu,bus=pbr,addr=3.0)
