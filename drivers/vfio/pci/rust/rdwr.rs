@@ -148,6 +148,11 @@ pub(crate) fn write(
 }
 
 fn rw(dev: &Device, pdev: &pci::Device<Bound>, buf: UserBuf, offset: &mut i64) -> Result<usize> {
+    // Nothing to move is done at once, wherever it points (C's `vfio_pci_core_read` and
+    // `vfio_pci_core_write` return 0 before looking at the offset).
+    if buf.len() == 0 {
+        return Ok(0);
+    }
     let (t, pos) = target(*offset)?;
     // The device may be runtime suspended (the user asked for low power): wake it for the
     // access, as C does, and let it suspend again afterwards. Taken before any lock: resuming
