@@ -6,7 +6,7 @@
 #
 #   RVFIO_BENCH_KERNEL=test   run on the test kernel instead (lockdep, kmemleak)
 #   RVFIO_BENCH_REPS=N        repetitions per row and phase (default 7)
-#   RVFIO_BENCH_ROWS=PREFIX   only the rows whose id starts with PREFIX
+#   RVFIO_BENCH_ROWS=PREFIX[,PREFIX...]   only the rows whose id starts with one of them
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=$top/build

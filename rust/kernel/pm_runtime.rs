@@ -131,6 +131,7 @@ pub fn get_noresume(dev: &Device) {
 /// Gives back a reference on `dev`'s usage count taken by [`get_noresume`] or by the bus
 /// (`pm_runtime_put`); if it was the last, the PM core checks from a work item whether the
 /// device may be suspended.
+#[inline]
 pub fn put(dev: &Device) {
     // SAFETY: `dev` is a valid device.
     unsafe { bindings::pm_runtime_put(dev.as_raw()) }

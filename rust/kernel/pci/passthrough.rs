@@ -209,7 +209,32 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         unsafe { (*self.as_raw()).non_mappable_bars() != 0 }
     }
 
+    /// Returns where resource `bar` starts, its length and its `IORESOURCE_*` flags, as the
+    /// PCI core assigned them (C: `pci_resource_start`, `pci_resource_len` and the resource's
+    /// flags), read straight from the `struct pci_dev`; `None` for an index out of range.
+    ///
+    /// For hot paths: one inlined read of three fields instead of three calls.
+    #[inline]
+    pub fn resource_span(&self, bar: u32) -> Option<ResourceSpan> {
+        if bar >= bindings::PCI_NUM_RESOURCES {
+            return None;
+        }
+        let i = usize::try_from(bar).ok()?;
+        // SAFETY: `self.as_raw()` is a valid `struct pci_dev`; `i` is in bounds.
+        let r = unsafe { &(*self.as_raw()).resource[i] };
+        let (start, end): (u64, u64) = (r.start.into(), r.end.into());
+        // As `pci_resource_len`: zero while the resource has no end.
+        let len = if end == 0 { 0 } else { end.wrapping_sub(start).wrapping_add(1) };
+        Some(ResourceSpan {
+            start,
+            len,
+            // CAST: `unsigned long` is 64 bits on every architecture VFIO PCI supports.
+            flags: r.flags as u64,
+        })
+    }
+
     /// Returns the `IORESOURCE_*` flags of resource `bar` (0 for an index out of range).
+    #[inline]
     pub fn resource_flags(&self, bar: u32) -> u64 {
         let Ok(i) = usize::try_from(bar) else {
             return 0;
@@ -547,6 +572,17 @@ impl Device<device::Bound> {
         };
         (ret == 0).then_some(res)
     }
+}
+
+/// A resource of a function as [`Device::resource_span`] reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceSpan {
+    /// The start address (C: `pci_resource_start`); 0 when the resource is not assigned.
+    pub start: u64,
+    /// The length in bytes (C: `pci_resource_len`).
+    pub len: u64,
+    /// The `IORESOURCE_*` flags.
+    pub flags: u64,
 }
 
 /// A requested and mapped BAR, memory or I/O port, accessed with `ioread*`/`iowrite*`.

@@ -344,7 +344,7 @@ pub(crate) fn mmap(dev: &Device, pdev: &pci::Device<Bound>, vma: &VmaNew) -> Res
     if !mmap_supported(dev, pdev, bar) {
         return Err(EINVAL);
     }
-    let bar_len = usize::try_from(pdev.resource_len(bar)?)?;
+    let bar_len = usize::try_from(pdev.resource_span(bar).ok_or(EINVAL)?.len)?;
     let bar_pages = bar_len.div_ceil(PAGE_SIZE);
     let first = vma.pgoff() & ((1usize << shift) - 1);
     let len = vma.end() - vma.start();
@@ -504,12 +504,13 @@ pub(crate) fn mmap_supported(dev: &Device, pdev: &pci::Device<Bound>, bar: u32) 
     if bar >= STD_NUM_BARS || pdev.non_mappable_bars() {
         return false;
     }
-    if pdev.resource_flags(bar) & RESOURCE_MEM == 0 {
-        return false;
-    }
-    let Ok(len) = pdev.resource_len(bar) else {
+    let Some(span) = pdev.resource_span(bar) else {
         return false;
     };
+    if span.flags & RESOURCE_MEM == 0 {
+        return false;
+    }
+    let len = span.len;
     // CAST: Widening.
     if len >= PAGE_SIZE as u64 {
         return true;

@@ -179,10 +179,29 @@ impl IntxShared {
     }
 
     /// Unmasks INTx, signalling the user if an interrupt is pending (C:
-    /// `__vfio_pci_intx_unmask`).
+    /// `__vfio_pci_intx_unmask`). One hold of the lock: the eventfd to signal, if any, is taken
+    /// out with the unmask and signalled after.
     fn unmask(&self) {
-        if self.unmask_locked() {
-            self.send();
+        let trigger = {
+            let mut s = self.state.lock();
+            if !s.masked || s.virq_disabled {
+                return;
+            }
+            let pending = if self.pci_2_3 {
+                !self.pdev.check_and_unmask_intx()
+            } else {
+                self.line.enable();
+                false
+            };
+            s.masked = pending;
+            if pending {
+                s.trigger.clone()
+            } else {
+                None
+            }
+        };
+        if let Some(t) = trigger {
+            t.signal();
         }
     }
 
@@ -209,27 +228,28 @@ struct IntxHandler(Arc<IntxShared>);
 impl Handler for IntxHandler {
     fn handle(&self, _line: IrqLine) -> IrqReturn {
         let shared = &*self.0;
-        let handled = {
+        // One hold of the lock: mask, and take out the eventfd to signal after (what `send`
+        // does, without taking the lock again).
+        let trigger = {
             let mut s = shared.state.lock();
             if !shared.pci_2_3 {
                 // An exclusive line: ours, masked at the controller until the user unmasks.
                 shared.line.disable_nosync();
-                s.masked = true;
-                true
-            } else if !s.masked && shared.pdev.check_and_mask_intx() {
-                s.masked = true;
-                true
-            } else {
+            } else if s.masked || !shared.pdev.check_and_mask_intx() {
                 // A shared line, and not this function (or already masked).
-                false
+                return IrqReturn::None;
+            }
+            s.masked = true;
+            if s.virq_disabled {
+                None
+            } else {
+                s.trigger.clone()
             }
         };
-        if handled {
-            shared.send();
-            IrqReturn::Handled
-        } else {
-            IrqReturn::None
+        if let Some(t) = trigger {
+            t.signal();
         }
+        IrqReturn::Handled
     }
 }
 

@@ -400,17 +400,19 @@ fn bar_rw(
     bar: u32,
     pos: u64,
 ) -> Result<usize> {
-    if pdev.resource_start(bar)? == 0 {
+    // One read of the resource's start, length and flags (C reads the same fields inline).
+    let span = pdev.resource_span(bar).ok_or(EINVAL)?;
+    if span.start == 0 {
         return Err(EINVAL);
     }
-    let end = pdev.resource_len(bar)?;
+    let end = span.len;
     if pos >= end {
         return Err(EINVAL);
     }
     // CAST: `end - pos` is only compared with a `usize`.
     let count = buf.len().min((end - pos).try_into().unwrap_or(usize::MAX));
     let (x_start, x_end) = msix_hole(dev.msix, bar);
-    let test_mem = pdev.resource_flags(bar) & RESOURCE_MEM != 0;
+    let test_mem = span.flags & RESOURCE_MEM != 0;
 
     // Each chunk takes the read side of `memory_lock` for the access only, not for the copy
     // to or from userspace: a user page fault (on a BAR mapping, say) must not wait for the
