@@ -32,6 +32,7 @@ use kernel::{
     pci::{
         self,
         passthrough::irq::{
+            BypassProducer,
             Handler,
             IrqLine,
             MsiKind,
@@ -269,17 +270,29 @@ impl VirqHandler for IntxUnmask {
 
 /// Enabled MSI or MSI-X. Fields drop in order: the handlers, then the vectors.
 struct Msi {
-    /// The handler of each vector the user gave an eventfd, by vector.
-    ctx: KVec<Option<Devres<Registration<MsiHandler>>>>,
+    /// Each vector the user gave an eventfd, by vector.
+    ctx: KVec<Option<MsiCtx>>,
     /// The vectors.
     vectors: Devres<Vectors>,
     /// MSI or MSI-X.
     kind: MsiKind,
 }
 
+/// An MSI or MSI-X vector the user gave an eventfd (C: `vfio_pci_irq_ctx`). Fields drop in
+/// order: the bypass producer goes before the interrupt handler, as C unregisters it before
+/// `free_irq`.
+struct MsiCtx {
+    /// The vector offered to KVM for the same eventfd, unless registering it failed (which C
+    /// only reports, too).
+    bypass: Option<Pin<KBox<BypassProducer>>>,
+    /// The interrupt handler.
+    reg: Devres<Registration<MsiHandler>>,
+}
+
 /// The handler of an MSI or MSI-X vector: signals the user's eventfd (C: `vfio_msihandler`).
 struct MsiHandler {
-    trigger: EventFd,
+    /// Shared with the bypass producer, which is keyed by it.
+    trigger: Arc<EventFd>,
 }
 
 impl Handler for MsiHandler {
@@ -611,10 +624,11 @@ fn msi_set_vector(
 ) -> Result {
     let idx = vector as usize;
     let mut line = None;
-    if let Some(old) = msi.ctx.get_mut(idx).and_then(Option::take) {
-        line = old.access(pdev.as_ref()).ok().map(|r| r.line());
+    if let Some(MsiCtx { bypass, reg }) = msi.ctx.get_mut(idx).and_then(Option::take) {
+        drop(bypass);
+        line = reg.access(pdev.as_ref()).ok().map(|r| r.line());
         // Freeing masks an MSI-X vector in the table.
-        with_memory_on(dev, pdev, igate, || drop(old));
+        with_memory_on(dev, pdev, igate, || drop(reg));
     }
     if fd < 0 {
         return Ok(());
@@ -637,7 +651,7 @@ fn msi_set_vector(
         vector,
         pdev.as_ref().name()
     ))?;
-    let trigger = EventFd::from_fd(fd)?;
+    let trigger = Arc::new(EventFd::from_fd(fd)?, GFP_KERNEL)?;
     while msi.ctx.len() <= idx {
         msi.ctx.push(None, GFP_KERNEL)?;
     }
@@ -653,10 +667,22 @@ fn msi_set_vector(
             Flags::TRIGGER_NONE,
             name,
             false,
-            MsiHandler { trigger },
+            MsiHandler {
+                trigger: trigger.clone(),
+            },
         )
     })?;
-    msi.ctx[idx] = Some(reg);
+    let bypass = KBox::pin_init(BypassProducer::new(trigger, line), GFP_KERNEL)
+        .inspect_err(|e| {
+            dev_info!(
+                pdev.as_ref(),
+                "irq bypass producer (vector {}) registration fails: {}\n",
+                vector,
+                e.to_errno()
+            )
+        })
+        .ok();
+    msi.ctx[idx] = Some(MsiCtx { bypass, reg });
     Ok(())
 }
 
@@ -702,7 +728,8 @@ fn msi_disable(
     mut msi: Msi,
 ) {
     for slot in msi.ctx.iter_mut() {
-        if let Some(reg) = slot.take() {
+        if let Some(MsiCtx { bypass, reg }) = slot.take() {
+            drop(bypass);
             with_memory_on(dev, pdev, igate, || drop(reg));
         }
     }
@@ -767,7 +794,7 @@ fn set_msi_trigger(
         return Err(EINVAL);
     };
     for i in 0..count {
-        let Some(Some(reg)) = msi.ctx.get((start + i) as usize) else {
+        let Some(Some(MsiCtx { reg, .. })) = msi.ctx.get((start + i) as usize) else {
             continue;
         };
         if asserted(flags, data, i as usize) {
