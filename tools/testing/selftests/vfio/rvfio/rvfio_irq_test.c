@@ -874,6 +874,84 @@ TEST_F_TIMEOUT(irq, err_aer_igb, 120)
 	close(efd);
 }
 
+/*
+ * IRQ bypass producers (C: irq_bypass_register_producer per MSI/MSI-X
+ * vector, keyed by the trigger eventfd). There is no consumer without KVM,
+ * but the manager refuses a second producer with the same eventfd (EBUSY),
+ * which the driver reports in the kernel log, and accepts it again once the
+ * first is unregistered: observable without KVM.
+ */
+
+/* Opens the kernel log positioned at its end; -1 on failure. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* How many records logged since kmsg_open() contain both `a` and `b`. */
+static int kmsg_count(int fd, const char *a, const char *b)
+{
+	char rec[2048];
+	int n = 0;
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, rec, sizeof(rec) - 1);
+		if (r < 0 && errno == EPIPE)
+			continue;
+		if (r <= 0)
+			break;
+		rec[r] = 0;
+		if (strstr(rec, a) && strstr(rec, b))
+			n++;
+	}
+	return n;
+}
+
+/* One MSI-X vector's eventfd (or -1). */
+static int set_efd_at(int fd, uint32_t vector, int32_t efd)
+{
+	return set_efds(fd, VFIO_PCI_MSIX_IRQ_INDEX, vector, 1, &efd);
+}
+
+TEST_F(irq, msix_igb_bypass_producer)
+{
+	int32_t fds[2];
+	int efd = new_efd(), kmsg;
+
+	if (self->id != IGB_ID)
+		SKIP(return, "igb only");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	fds[0] = fds[1] = efd;
+	/* Two vectors, one eventfd: the second producer is refused. */
+	ASSERT_EQ(0, set_efds(self->fd, VFIO_PCI_MSIX_IRQ_INDEX, 0, 2, fds));
+	ASSERT_EQ(1, kmsg_count(kmsg, "irq bypass producer", "registration fails: -16"));
+	/* Vector 1 cleared and set again: vector 0 still holds the eventfd. */
+	ASSERT_EQ(0, set_efd_at(self->fd, 1, -1));
+	ASSERT_EQ(0, set_efd_at(self->fd, 1, efd));
+	ASSERT_EQ(1, kmsg_count(kmsg, "irq bypass producer", "registration fails: -16"));
+	/* Both cleared, then vector 1 set: vector 0's producer is gone. */
+	ASSERT_EQ(0, set_efd_at(self->fd, 0, -1));
+	ASSERT_EQ(0, set_efd_at(self->fd, 1, -1));
+	ASSERT_EQ(0, set_efd_at(self->fd, 1, efd));
+	ASSERT_EQ(0, kmsg_count(kmsg, "irq bypass producer", "registration fails"));
+	/* A vector's eventfd swapped for itself: unregistered before registered. */
+	ASSERT_EQ(0, set_efd_at(self->fd, 1, efd));
+	ASSERT_EQ(0, kmsg_count(kmsg, "irq bypass producer", "registration fails"));
+	/* Disabled and enabled again: every producer went with the vectors. */
+	ASSERT_EQ(0, set_none(self->fd, TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0));
+	ASSERT_EQ(0, set_efd_at(self->fd, 0, efd));
+	ASSERT_EQ(0, kmsg_count(kmsg, "irq bypass producer", "registration fails"));
+	ASSERT_EQ(0, set_none(self->fd, TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0));
+	close(kmsg);
+	close(efd);
+}
+
 /* ---- REQ: unbind while open ------------------------------------------- */
 
 static bool wait_child(pid_t pid, int ms, int *status)
