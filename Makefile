@@ -9,8 +9,8 @@
 #                VM, run rvfio_bench against the C and the Rust vfio-pci
 #                (C, Rust, Rust, C); table in build/results/bench.md
 #   make gating  check that kernel::vfio and the Rust vfio-pci build with
-#                IOMMUFD, VFIO_GROUP, PCI_MSI or PM configured out (not part of
-#                `make check`: four more cold builds of rust/)
+#                IOMMUFD, VFIO_GROUP, PCI_MSI, PM or PCI_IOV configured out (not part of
+#                `make check`: five more cold builds of rust/)
 #
 # Everything is installed from package registries by harness/deps.sh and
 # cached under ~/.cache/rvfio; everything built lands in build/.

@@ -14,7 +14,7 @@
 # compiler's errors; the full log is build/gating/<OPTION>.log. Exits
 # non-zero if any variant fails.
 #
-#   harness/gating.sh [OPTION...]    default: IOMMUFD VFIO_GROUP PCI_MSI PM
+#   harness/gating.sh [OPTION...]    default: IOMMUFD VFIO_GROUP PCI_MSI PM PCI_IOV
 #
 # Cost: a variant stopped by an error in the kernel crate takes ~1.5 min of
 # both cores; the directories are kept, so a second run only rebuilds what
@@ -42,7 +42,7 @@ kmake() { # OBJ ARGS...
 }
 
 opts=("$@")
-[ ${#opts[@]} -gt 0 ] || opts=(IOMMUFD VFIO_GROUP PCI_MSI PM)
+[ ${#opts[@]} -gt 0 ] || opts=(IOMMUFD VFIO_GROUP PCI_MSI PM PCI_IOV)
 fail=0
 for opt in "${opts[@]}"; do
 	obj=$b/gating/$opt

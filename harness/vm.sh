@@ -119,7 +119,10 @@ qemu_args=(
 
 # Requests of the guest to the host, one line each in the tests log:
 #   RVFIO-HOST aer_inject QDEV-ID ERROR   pcie_aer_inject_error QDEV-ID ERROR
-# (the igb is qdev igb0, behind a PCIe root port with AER). Each request is
+# (the igb is qdev igb0, behind the PCIe root port rp1 with AER; QEMU's igb
+# cannot enable error reporting in its Device Control register, so errors
+# injected into igb0 are never reported: rvfio_irq_test injects into rp1,
+# and the AER core then calls the drivers of the devices below it). Each request is
 # served once, through the monitor; the guest waits for the effect itself
 # (e.g. its ERR eventfd) with a timeout. host_requests serves the new ones.
 served=0

@@ -26,6 +26,23 @@ __rust_helper struct msi_map rust_helper_pci_msix_alloc_irq_at(struct pci_dev *d
 }
 #endif
 
+#if !IS_ENABLED(CONFIG_PCI_IOV)
+__rust_helper int rust_helper_pci_enable_sriov(struct pci_dev *dev, int nr_virtfn)
+{
+	return pci_enable_sriov(dev, nr_virtfn);
+}
+
+__rust_helper void rust_helper_pci_disable_sriov(struct pci_dev *dev)
+{
+	pci_disable_sriov(dev);
+}
+
+__rust_helper int rust_helper_pci_num_vf(struct pci_dev *dev)
+{
+	return pci_num_vf(dev);
+}
+#endif
+
 #if !IS_ENABLED(CONFIG_IOMMUFD)
 __rust_helper struct iommufd_ctx *rust_helper_vfio_iommufd_device_ictx(struct vfio_device *vdev)
 {

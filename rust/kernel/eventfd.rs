@@ -74,6 +74,12 @@ impl EventFd {
         NonNull::new(ctx).map(|ctx| Self { ctx }).ok_or(EINVAL)
     }
 
+    /// Returns the C context, for the C code that keys objects by eventfd (it must not outlive
+    /// `self`).
+    pub fn as_raw(&self) -> *mut bindings::eventfd_ctx {
+        self.ctx.as_ptr()
+    }
+
     /// Adds one to the counter and wakes up the waiters.
     pub fn signal(&self) {
         // SAFETY: `ctx` is valid (type invariant).

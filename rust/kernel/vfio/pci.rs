@@ -126,6 +126,22 @@ pub trait Driver {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
+    /// Called when the PCI core's error recovery (PCIe AER, DPC) reports an error of the bound
+    /// device `pdev` or of a device sharing its upstream port, with the device lock held, before
+    /// any reset (the PCI driver's `error_detected`). `state` says whether I/O to the device
+    /// still works. A VFIO driver tells the user (the ERR eventfd) and lets the user recover.
+    ///
+    /// Without it, the PCI core cannot recover a device bound to the driver: it reports a
+    /// permanent failure.
+    fn error_detected<'bound>(
+        pdev: &'bound pci::Device<device::Core<'_>>,
+        data: Pin<&Self::Data<'bound>>,
+        state: pci::ChannelState,
+    ) -> pci::ErsResult {
+        let _ = (pdev, data, state);
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// Whether a bound device that nobody uses may be suspended (with runtime PM only: see the
     /// [trait documentation](Driver#runtime-power-management)). Asked once, after probe; the
     /// answer holds until the device is unbound.
@@ -190,6 +206,9 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             if T::HAS_SRIOV_CONFIGURE {
                 (*drv).sriov_configure = Some(Self::sriov_configure_callback);
             }
+            if T::HAS_ERROR_DETECTED {
+                (*drv).err_handler = &Self::ERR_HANDLERS;
+            }
         }
 
         // SAFETY: `pdrv` is a valid `struct pci_driver`, pinned until `unregister` by the
@@ -222,6 +241,17 @@ impl<T: Driver + 'static> Adapter<T> {
         ops.runtime_suspend = Some(Self::runtime_suspend_callback);
         ops.runtime_resume = Some(Self::runtime_resume_callback);
         ops
+    };
+
+    /// The error recovery callbacks, used only if `T` implements [`Driver::error_detected`].
+    const ERR_HANDLERS: bindings::pci_error_handlers = bindings::pci_error_handlers {
+        error_detected: Some(Self::error_detected_callback),
+        mmio_enabled: None,
+        slot_reset: None,
+        reset_prepare: None,
+        reset_done: None,
+        resume: None,
+        cor_error_detected: None,
     };
 
     extern "C" fn probe_callback(
@@ -292,6 +322,26 @@ impl<T: Driver + 'static> Adapter<T> {
             let nr = u16::try_from(nr_virtfn).map_err(|_| EINVAL)?;
             Ok(T::sriov_configure(pdev, data, nr)?.into())
         })
+    }
+
+    extern "C" fn error_detected_callback(
+        pdev: *mut bindings::pci_dev,
+        state: bindings::pci_channel_state_t,
+    ) -> bindings::pci_ers_result_t {
+        // SAFETY: The PCI core calls `error_detected` with a valid `struct pci_dev` whose driver
+        // is this one, with the device lock held (`report_error_detected`).
+        //
+        // INVARIANT: `pdev` is valid and bound to this driver for the duration of the callback.
+        let pdev = unsafe { &*pdev.cast::<pci::Device<device::CoreInternal<'_>>>() };
+
+        // SAFETY: The device is bound to this driver (the PCI core checked its driver under the
+        // device lock), so `probe_callback` stored a `Pin<KBox<T::Data<'_>>>`, which is only
+        // taken back after `remove`, under the same lock.
+        let data = unsafe { pdev.as_ref().drvdata_borrow::<T::Data<'_>>() };
+        match pci::ChannelState::from_raw(state) {
+            Some(state) => T::error_detected(pdev, data, state).into_raw(),
+            None => pci::ErsResult::None.into_raw(),
+        }
     }
 
     /// Borrows the data of a bound device for a runtime PM callback.

@@ -13,6 +13,10 @@ use crate::{
     bindings,
     error::to_result,
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
     types::Opaque, //
 };
 use core::marker::PhantomPinned;
@@ -87,6 +91,22 @@ impl<T: VirqHandler> VirqFd<T> {
     /// Returns the handler data.
     pub fn data(&self) -> &T {
         &self.inner.data
+    }
+
+    /// Returns whether the handlers are still attached to the eventfd.
+    ///
+    /// The VFIO core detaches them by itself when the eventfd is closed (its wait queue sees
+    /// `EPOLLHUP`): by the time the last `close()` of the eventfd returns, this is `false`.
+    /// Once `false`, it stays so. The object still has to be dropped, which waits for the
+    /// detached handlers to be flushed.
+    pub fn is_attached(&self) -> bool {
+        // SAFETY: The slot is valid and pinned for the life of `self`. The VFIO core writes it
+        // under its `virqfd_lock` with aligned pointer-sized stores only (the kernel's memory
+        // model treats those as single-copy atomic), so this marked read does not tear. It may
+        // see the slot just before the VFIO core clears it: the caller then sees an attached
+        // handler that is going away, as the VFIO core's own check under its lock could.
+        let slot = unsafe { Atomic::from_ptr(self.inner.virqfd.get()) };
+        !slot.load(Relaxed).is_null()
     }
 
     /// # Safety

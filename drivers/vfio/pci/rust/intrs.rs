@@ -8,7 +8,7 @@
 //!
 //! Locks, outermost first: `igate` ([`IrqState`]); the `memory_lock`, write side, while vectors
 //! are allocated, requested and freed with memory decode forced on (MSI-X programs its table in
-//! a BAR); the spinlock of the INTx state ([`IntxShared`]), taken in interrupt context too,
+//! a BAR; [`with_memory_on`] takes the proof [`IgateHeld`] that `igate` is held); the spinlock of the INTx state ([`IntxShared`]), taken in interrupt context too,
 //! with interrupts off. Eventfds are never signalled with the INTx spinlock held: a user may
 //! pass one eventfd as both the trigger and the unmask eventfd, whose wake-up takes the lock.
 
@@ -18,6 +18,7 @@ use crate::{
     memory::MemoryWrite,
     pci_core::Device, //
 };
+use core::marker::PhantomData;
 use kernel::{
     device::Bound,
     devres::Devres,
@@ -31,6 +32,7 @@ use kernel::{
     pci::{
         self,
         passthrough::irq::{
+            BypassProducer,
             Handler,
             IrqLine,
             MsiKind,
@@ -43,6 +45,7 @@ use kernel::{
     sync::{
         aref::ARef,
         Arc,
+        MutexGuard,
         SpinLock,
         SpinLockIrq, //
     },
@@ -80,6 +83,23 @@ pub(crate) struct IrqState {
     pm_intx_masked: bool,
     /// What is enabled (C: `irq_type` and the `ctx` xarray).
     mode: Mode,
+}
+
+/// Proof that `igate` is held, valid as long as the borrow `'a` of its guard: only
+/// [`IrqState::split`] makes one, from the guard itself. Functions that take the `memory_lock`
+/// while interrupts are set up ask for it ([`with_memory_on`]), so that the lock order
+/// (`igate`, then `memory_lock`) is checked by the compiler rather than by a comment.
+#[derive(Clone, Copy)]
+pub(crate) struct IgateHeld<'a>(PhantomData<&'a mut IrqState>);
+
+impl IrqState {
+    /// Splits the guard of `igate` into the state it protects and the proof that it is held,
+    /// both for as long as the guard is borrowed.
+    pub(crate) fn split<'a>(
+        guard: &'a mut MutexGuard<'_, IrqState>,
+    ) -> (&'a mut IrqState, IgateHeld<'a>) {
+        (&mut **guard, IgateHeld(PhantomData))
+    }
 }
 
 /// The interrupt type enabled, with its vectors and handlers.
@@ -270,17 +290,29 @@ impl VirqHandler for IntxUnmask {
 
 /// Enabled MSI or MSI-X. Fields drop in order: the handlers, then the vectors.
 struct Msi {
-    /// The handler of each vector the user gave an eventfd, by vector.
-    ctx: KVec<Option<Devres<Registration<MsiHandler>>>>,
+    /// Each vector the user gave an eventfd, by vector.
+    ctx: KVec<Option<MsiCtx>>,
     /// The vectors.
     vectors: Devres<Vectors>,
     /// MSI or MSI-X.
     kind: MsiKind,
 }
 
+/// An MSI or MSI-X vector the user gave an eventfd (C: `vfio_pci_irq_ctx`). Fields drop in
+/// order: the bypass producer goes before the interrupt handler, as C unregisters it before
+/// `free_irq`.
+struct MsiCtx {
+    /// The vector offered to KVM for the same eventfd, unless registering it failed (which C
+    /// only reports, too).
+    bypass: Option<Pin<KBox<BypassProducer>>>,
+    /// The interrupt handler.
+    reg: Devres<Registration<MsiHandler>>,
+}
+
 /// The handler of an MSI or MSI-X vector: signals the user's eventfd (C: `vfio_msihandler`).
 struct MsiHandler {
-    trigger: EventFd,
+    /// Shared with the bypass producer, which is keyed by it.
+    trigger: Arc<EventFd>,
 }
 
 impl Handler for MsiHandler {
@@ -360,11 +392,12 @@ impl IrqState {
 /// Tears down every interrupt of a device being closed (C: `vfio_pci_set_irqs_ioctl` with
 /// `DATA_NONE | ACTION_TRIGGER` and no vectors, first thing in `vfio_pci_core_disable`), and
 /// resets the state.
-pub(crate) fn close(dev: &Device, pdev: &pci::Device<Bound>, irqs: &mut IrqState) {
+pub(crate) fn close(dev: &Device, pdev: &pci::Device<Bound>, igate: &mut MutexGuard<'_, IrqState>) {
+    let (irqs, held) = IrqState::split(igate);
     match core::mem::take(&mut irqs.mode) {
         Mode::None => (),
         Mode::Intx(intx) => drop(intx),
-        Mode::Msi(msi) => msi_disable(dev, pdev, irqs, msi),
+        Mode::Msi(msi) => msi_disable(dev, pdev, held, irqs, msi),
     }
     *irqs = IrqState::default();
 }
@@ -380,8 +413,13 @@ fn msi_index(kind: MsiKind) -> u32 {
 /// Runs `f` with the write side of `memory_lock` held and memory decode forced on, restoring
 /// the command register after (C: `vfio_pci_memory_lock_and_enable` and
 /// `vfio_pci_memory_unlock_and_restore`): MSI-X vectors are programmed, masked and unmasked in
-/// a BAR.
-fn with_memory_on<R>(dev: &Device, pdev: &pci::Device<Bound>, f: impl FnOnce() -> R) -> R {
+/// a BAR. Only with `igate` held (`_igate`): it comes first in the lock order.
+fn with_memory_on<R>(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    _igate: IgateHeld<'_>,
+    f: impl FnOnce() -> R,
+) -> R {
     let _mem = dev.memory_write();
     let off = pdev
         .user_read_config::<u16>(PCI_COMMAND)
@@ -545,10 +583,12 @@ fn set_intx_unmask(
     } else if flags & uapi::VFIO_IRQ_SET_DATA_EVENTFD != 0 {
         let fd = fd_at(data, 0)?;
         if fd >= 0 {
-            // One unmask eventfd at a time, as the VFIO core's `vfio_virqfd_enable`.
-            if intx.unmask.is_some() {
+            // One unmask eventfd at a time, as the VFIO core's `vfio_virqfd_enable`; one the
+            // user closed has detached itself and makes room (dropped first: that flushes it).
+            if intx.unmask.as_ref().is_some_and(VirqFd::is_attached) {
                 return Err(EBUSY);
             }
+            intx.unmask = None;
             intx.unmask = Some(VirqFd::new(fd, IntxUnmask(intx.shared.clone()))?);
         } else {
             intx.unmask = None;
@@ -562,11 +602,12 @@ fn set_intx_unmask(
 fn msi_enable(
     dev: &Device,
     pdev: &pci::Device<Bound>,
+    igate: IgateHeld<'_>,
     irqs: &mut IrqState,
     nvec: u32,
     kind: MsiKind,
 ) -> Result<Option<u32>> {
-    let vectors = with_memory_on(dev, pdev, || -> Result<_> {
+    let vectors = with_memory_on(dev, pdev, igate, || -> Result<_> {
         let vectors = Vectors::alloc(pdev, kind, nvec)?;
         let got = vectors.access(pdev.as_ref())?.count();
         if got < nvec {
@@ -596,16 +637,18 @@ fn msi_enable(
 fn msi_set_vector(
     dev: &Device,
     pdev: &pci::Device<Bound>,
+    igate: IgateHeld<'_>,
     msi: &mut Msi,
     vector: u32,
     fd: i32,
 ) -> Result {
     let idx = vector as usize;
     let mut line = None;
-    if let Some(old) = msi.ctx.get_mut(idx).and_then(Option::take) {
-        line = old.access(pdev.as_ref()).ok().map(|r| r.line());
+    if let Some(MsiCtx { bypass, reg }) = msi.ctx.get_mut(idx).and_then(Option::take) {
+        drop(bypass);
+        line = reg.access(pdev.as_ref()).ok().map(|r| r.line());
         // Freeing masks an MSI-X vector in the table.
-        with_memory_on(dev, pdev, || drop(old));
+        with_memory_on(dev, pdev, igate, || drop(reg));
     }
     if fd < 0 {
         return Ok(());
@@ -616,7 +659,7 @@ fn msi_set_vector(
         None => match vectors.vector(vector) {
             Some(l) => l,
             None if msi.kind == MsiKind::Msix && pdev.msix_can_alloc_dyn() => {
-                with_memory_on(dev, pdev, || vectors.alloc_at(vector))?
+                with_memory_on(dev, pdev, igate, || vectors.alloc_at(vector))?
             }
             None => return Err(EINVAL),
         },
@@ -628,11 +671,11 @@ fn msi_set_vector(
         vector,
         pdev.as_ref().name()
     ))?;
-    let trigger = EventFd::from_fd(fd)?;
+    let trigger = Arc::new(EventFd::from_fd(fd)?, GFP_KERNEL)?;
     while msi.ctx.len() <= idx {
         msi.ctx.push(None, GFP_KERNEL)?;
     }
-    let reg = with_memory_on(dev, pdev, || {
+    let reg = with_memory_on(dev, pdev, igate, || {
         // The device's copy of the message may have been lost (a reset behind our back)
         // since the vector was last used: write it again.
         if msi.kind == MsiKind::Msix {
@@ -644,10 +687,22 @@ fn msi_set_vector(
             Flags::TRIGGER_NONE,
             name,
             false,
-            MsiHandler { trigger },
+            MsiHandler {
+                trigger: trigger.clone(),
+            },
         )
     })?;
-    msi.ctx[idx] = Some(reg);
+    let bypass = KBox::pin_init(BypassProducer::new(trigger, line), GFP_KERNEL)
+        .inspect_err(|e| {
+            dev_info!(
+                pdev.as_ref(),
+                "irq bypass producer (vector {}) registration fails: {}\n",
+                vector,
+                e.to_errno()
+            )
+        })
+        .ok();
+    msi.ctx[idx] = Some(MsiCtx { bypass, reg });
     Ok(())
 }
 
@@ -656,6 +711,7 @@ fn msi_set_vector(
 fn msi_set_block(
     dev: &Device,
     pdev: &pci::Device<Bound>,
+    igate: IgateHeld<'_>,
     msi: &mut Msi,
     start: u32,
     count: u32,
@@ -669,14 +725,14 @@ fn msi_set_block(
             None => -1,
         };
         done = start + i + 1;
-        res = msi_set_vector(dev, pdev, msi, start + i, fd);
+        res = msi_set_vector(dev, pdev, igate, msi, start + i, fd);
         if res.is_err() {
             break;
         }
     }
     if res.is_err() {
         for v in start..done {
-            let _ = msi_set_vector(dev, pdev, msi, v, -1);
+            let _ = msi_set_vector(dev, pdev, igate, msi, v, -1);
         }
     }
     res
@@ -684,15 +740,22 @@ fn msi_set_block(
 
 /// Disables MSI or MSI-X (C: `vfio_msi_disable`): frees every handler, then the vectors, with
 /// memory decode on.
-fn msi_disable(dev: &Device, pdev: &pci::Device<Bound>, irqs: &mut IrqState, mut msi: Msi) {
+fn msi_disable(
+    dev: &Device,
+    pdev: &pci::Device<Bound>,
+    igate: IgateHeld<'_>,
+    irqs: &mut IrqState,
+    mut msi: Msi,
+) {
     for slot in msi.ctx.iter_mut() {
-        if let Some(reg) = slot.take() {
-            with_memory_on(dev, pdev, || drop(reg));
+        if let Some(MsiCtx { bypass, reg }) = slot.take() {
+            drop(bypass);
+            with_memory_on(dev, pdev, igate, || drop(reg));
         }
     }
     let Msi { ctx, vectors, .. } = msi;
     drop(ctx);
-    with_memory_on(dev, pdev, || drop(vectors));
+    with_memory_on(dev, pdev, igate, || drop(vectors));
     // Disabling MSI clears the INTx disable bit: set it again for a device whose INTx is
     // hidden.
     if irqs.nointx {
@@ -706,6 +769,7 @@ fn msi_disable(dev: &Device, pdev: &pci::Device<Bound>, irqs: &mut IrqState, mut
 fn set_msi_trigger(
     dev: &Device,
     pdev: &pci::Device<Bound>,
+    igate: IgateHeld<'_>,
     irqs: &mut IrqState,
     index: u32,
     start: u32,
@@ -721,7 +785,7 @@ fn set_msi_trigger(
     let this = irqs.is(index);
     if this && count == 0 && flags & uapi::VFIO_IRQ_SET_DATA_NONE != 0 {
         if let Mode::Msi(msi) = core::mem::take(&mut irqs.mode) {
-            msi_disable(dev, pdev, irqs, msi);
+            msi_disable(dev, pdev, igate, irqs, msi);
         }
         return Ok(0);
     }
@@ -730,7 +794,7 @@ fn set_msi_trigger(
     }
     if flags & uapi::VFIO_IRQ_SET_DATA_EVENTFD != 0 {
         if !this {
-            if let Some(got) = msi_enable(dev, pdev, irqs, start + count, kind)? {
+            if let Some(got) = msi_enable(dev, pdev, igate, irqs, start + count, kind)? {
                 // CAST: At most 2048.
                 return Ok(got as isize);
             }
@@ -738,10 +802,10 @@ fn set_msi_trigger(
         let Mode::Msi(msi) = &mut irqs.mode else {
             return Err(EINVAL);
         };
-        let res = msi_set_block(dev, pdev, msi, start, count, Some(data));
+        let res = msi_set_block(dev, pdev, igate, msi, start, count, Some(data));
         if res.is_err() && !this {
             if let Mode::Msi(msi) = core::mem::take(&mut irqs.mode) {
-                msi_disable(dev, pdev, irqs, msi);
+                msi_disable(dev, pdev, igate, irqs, msi);
             }
         }
         return res.map(|()| 0);
@@ -750,7 +814,7 @@ fn set_msi_trigger(
         return Err(EINVAL);
     };
     for i in 0..count {
-        let Some(Some(reg)) = msi.ctx.get((start + i) as usize) else {
+        let Some(Some(MsiCtx { reg, .. })) = msi.ctx.get((start + i) as usize) else {
             continue;
         };
         if asserted(flags, data, i as usize) {
@@ -896,19 +960,20 @@ fn set_ctx_trigger_single(
 }
 
 /// Carries out a validated `VFIO_DEVICE_SET_IRQS`: C's `vfio_pci_set_irqs_ioctl`, with `igate`
-/// held (`irqs`). Returns what the ioctl returns: 0, or the number of vectors the function
+/// held (`igate`). Returns what the ioctl returns: 0, or the number of vectors the function
 /// has when MSI or MSI-X cannot be enabled with as many as asked.
 #[expect(clippy::too_many_arguments, reason = "the fields of `struct vfio_irq_set`")]
 pub(crate) fn set_irqs(
     dev: &Device,
     pdev: &pci::Device<Bound>,
-    irqs: &mut IrqState,
+    igate: &mut MutexGuard<'_, IrqState>,
     flags: u32,
     index: u32,
     start: u32,
     count: u32,
     data: &[u8],
 ) -> Result<isize> {
+    let (irqs, held) = IrqState::split(igate);
     let action = flags & uapi::VFIO_IRQ_SET_ACTION_TYPE_MASK;
     let trigger = action == uapi::VFIO_IRQ_SET_ACTION_TRIGGER;
     match index {
@@ -920,7 +985,7 @@ pub(crate) fn set_irqs(
         }
         .map(|()| 0),
         uapi::VFIO_PCI_MSI_IRQ_INDEX | uapi::VFIO_PCI_MSIX_IRQ_INDEX if trigger => {
-            set_msi_trigger(dev, pdev, irqs, index, start, count, flags, data)
+            set_msi_trigger(dev, pdev, held, irqs, index, start, count, flags, data)
         }
         uapi::VFIO_PCI_ERR_IRQ_INDEX if trigger => {
             if start != 0 || count > 1 {
@@ -937,6 +1002,17 @@ pub(crate) fn set_irqs(
         // Masking MSI/MSI-X vectors is not offered (by the C driver either).
         _ => Err(ENOTTY),
     }
+}
+
+/// The PCI core's error recovery reports an error of the device: C's
+/// `vfio_pci_core_aer_err_detected`. The user hears of it through the ERR eventfd, if it set
+/// one, and recovers the device itself (it may reset it through `VFIO_DEVICE_RESET`); the PCI
+/// core is asked for nothing more.
+///
+/// Never waits for `igate`, as [`request`].
+pub(crate) fn error_detected(dev: &Device) -> pci::ErsResult {
+    dev.triggers.signal(Trigger::Err);
+    pci::ErsResult::CanRecover
 }
 
 /// The VFIO core asks the user to release the device: C's `vfio_pci_core_request`.

@@ -296,6 +296,15 @@ impl<V: Variant> vfio::pci::Driver for VariantDriver<V> {
         pin_init::pin_init_scope(move || crate::bind(pdev, VariantOps::of::<V>()))
     }
 
+    /// As the plain driver, as C's variant drivers use `vfio_pci_core_aer_err_detected`.
+    fn error_detected<'bound>(
+        pdev: &'bound pci::Device<CoreCtx<'_>>,
+        data: Pin<&Self::Data<'bound>>,
+        state: pci::ChannelState,
+    ) -> pci::ErsResult {
+        <VfioPci as vfio::pci::Driver>::error_detected(pdev, data, state)
+    }
+
     fn idle_suspend() -> bool {
         <VfioPci as vfio::pci::Driver>::idle_suspend()
     }

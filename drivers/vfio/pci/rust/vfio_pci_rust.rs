@@ -210,6 +210,14 @@ impl vfio::pci::Driver for VfioPci {
         data.sriov.configure(data.registration.device(), pdev, nr_virtfn)
     }
 
+    fn error_detected<'bound>(
+        _pdev: &'bound pci::Device<Core<'_>>,
+        data: Pin<&Self::Data<'bound>>,
+        _state: pci::ChannelState,
+    ) -> pci::ErsResult {
+        intrs::error_detected(data.registration.device())
+    }
+
     fn idle_suspend() -> bool {
         !module_parameters::disable_idle_d3.value()
     }

@@ -43,6 +43,12 @@ use crate::{
     str::CString,
     sync::aref::ARef, //
 };
+#[cfg(all(CONFIG_IRQ_BYPASS_MANAGER, not(CONFIG_IRQ_BYPASS_MANAGER = "m")))]
+use crate::{
+    eventfd::EventFd,
+    sync::Arc,
+    types::Opaque, //
+};
 use core::marker::PhantomPinned;
 
 /// A Linux interrupt number the caller got from the PCI core: the INTx line of a function
@@ -386,5 +392,82 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     pub fn check_and_unmask_intx(&self) -> bool {
         // SAFETY: `self.as_raw()` is a valid `struct pci_dev`.
         unsafe { bindings::pci_check_and_unmask_intx(self.as_raw()) }
+    }
+}
+
+/// An IRQ bypass producer (`struct irq_bypass_producer`): offers the interrupt `line`, whose
+/// handler signals `eventfd`, to the consumer registered with the same eventfd, if any (KVM's
+/// irqfd), so that the interrupt can reach a guest without going through the eventfd (posted
+/// interrupts). Unregistered when dropped, which must happen before the line's handler is
+/// freed, as a consumer may have reconfigured the line.
+///
+/// C header: [`include/linux/irqbypass.h`](srctree/include/linux/irqbypass.h)
+///
+/// The eventfd is only a key that pairs a producer with a consumer; holding a reference on it
+/// keeps another eventfd from taking its address, and hence its consumer, while registered.
+///
+/// Needs the IRQ bypass manager built in (the kernel crate cannot call a module): a driver that
+/// uses it selects it from a `bool` Kconfig symbol.
+///
+/// # Invariants
+///
+/// `producer` is registered with the context of `eventfd` and `line` until [`PinnedDrop`]
+/// unregisters it.
+#[cfg(all(CONFIG_IRQ_BYPASS_MANAGER, not(CONFIG_IRQ_BYPASS_MANAGER = "m")))]
+#[pin_data(PinnedDrop)]
+pub struct BypassProducer {
+    #[pin]
+    producer: Opaque<bindings::irq_bypass_producer>,
+    eventfd: Arc<EventFd>,
+    /// The manager keeps the producer's address in its table.
+    #[pin]
+    _pin: PhantomPinned,
+}
+
+// SAFETY: The C object is used by the IRQ bypass manager under its own lock, and by `new` and
+// `drop`, which may run on any thread; the eventfd reference may be dropped on any thread.
+#[cfg(all(CONFIG_IRQ_BYPASS_MANAGER, not(CONFIG_IRQ_BYPASS_MANAGER = "m")))]
+unsafe impl Send for BypassProducer {}
+
+// SAFETY: A shared reference gives access to nothing.
+#[cfg(all(CONFIG_IRQ_BYPASS_MANAGER, not(CONFIG_IRQ_BYPASS_MANAGER = "m")))]
+unsafe impl Sync for BypassProducer {}
+
+#[cfg(all(CONFIG_IRQ_BYPASS_MANAGER, not(CONFIG_IRQ_BYPASS_MANAGER = "m")))]
+impl BypassProducer {
+    /// Registers a producer of `line` keyed by `eventfd`; connects it to a consumer of the same
+    /// eventfd at once if there is one. Fails (`EBUSY`) if `eventfd` has a producer already.
+    pub fn new(eventfd: Arc<EventFd>, line: IrqLine) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            // No eventfd, no consumer, no callbacks: the manager wants `eventfd` zero at
+            // registration, and a zeroed `irq_bypass_producer` is valid.
+            producer: Opaque::zeroed(),
+            eventfd,
+            _pin: PhantomPinned,
+            _: {
+                // SAFETY: The producer is pinned and initialized; it stays at this address
+                // until `PinnedDrop` unregisters it. The eventfd context is alive as
+                // long as `self` holds `eventfd`.
+                to_result(unsafe {
+                    bindings::irq_bypass_register_producer(
+                        producer.get(),
+                        eventfd.as_raw(),
+                        // CAST: Interrupt numbers fit in a `c_int`.
+                        line.number() as c_int,
+                    )
+                })?;
+            },
+        })
+        // INVARIANT: Registered by the initializer above, which fails otherwise.
+    }
+}
+
+#[cfg(all(CONFIG_IRQ_BYPASS_MANAGER, not(CONFIG_IRQ_BYPASS_MANAGER = "m")))]
+#[pinned_drop]
+impl PinnedDrop for BypassProducer {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: The producer is registered (type invariant); after this the manager no longer
+        // refers to it.
+        unsafe { bindings::irq_bypass_unregister_producer(self.producer.get()) };
     }
 }
