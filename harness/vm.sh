@@ -84,6 +84,8 @@ done
 mon=$b/logs/$name.mon
 # The kernel and initramfs (RVFIO_OBJ, RVFIO_INITRAMFS: the bench kernel's).
 obj=${RVFIO_OBJ:-$b/obj}
+# The kernel's HZ, for the guest's kmemleak baseline (jiffies from its uptime).
+append="$append RVFIO_HZ=$(sed -n 's/^CONFIG_HZ=//p' "$obj/.config")"
 initrd=${RVFIO_INITRAMFS:-$b/initramfs.cpio.gz}
 # The runs that start QEMU inside the VM (the `qemu` suite, `make run`) boot
 # the initramfs with QEMU and the nested guest appended (harness/l2.sh).
