@@ -149,18 +149,23 @@ struct IntxInner {
     trigger: Option<Arc<EventFd>>,
 }
 
+impl IntxInner {
+    /// The eventfd to signal for an interrupt, unless the INTx disable bit is set; a new
+    /// reference, to be signalled after the lock is dropped.
+    fn armed_trigger(&self) -> Option<Arc<EventFd>> {
+        if self.virq_disabled {
+            None
+        } else {
+            self.trigger.clone()
+        }
+    }
+}
+
 impl IntxShared {
     /// Signals the user's eventfd unless the INTx disable bit is set (C:
     /// `vfio_send_intx_eventfd`).
     fn send(&self) {
-        let trigger = {
-            let s = self.state.lock();
-            if s.virq_disabled {
-                None
-            } else {
-                s.trigger.clone()
-            }
-        };
+        let trigger = self.state.lock().armed_trigger();
         if let Some(t) = trigger {
             t.signal();
         }
@@ -260,11 +265,7 @@ impl Handler for IntxHandler {
                 return IrqReturn::None;
             }
             s.masked = true;
-            if s.virq_disabled {
-                None
-            } else {
-                s.trigger.clone()
-            }
+            s.armed_trigger()
         };
         if let Some(t) = trigger {
             t.signal();

@@ -501,16 +501,24 @@ static uint64_t any_region_offset(uint32_t *index)
 	       (*index < ARRAY_SIZE(f.reg) ? any_offset_in(f.reg[*index].size) : any_u64());
 }
 
+/*
+ * A count for a read or write: a large access of a large BAR costs ~30 ms
+ * per MiB under TCG, so counts above 64 KiB are kept rare.
+ */
+static size_t any_rw_count(void)
+{
+	size_t n = any_count();
+
+	return n > 65536 && !chance(8) ? 65536 : n;
+}
+
 static void op_read(void)
 {
 	uint32_t index;
 	uint64_t off = any_region_offset(&index);
-	size_t n = any_count();
+	size_t n = any_rw_count();
 	ssize_t r;
 
-	/* A large read of a large BAR costs ~30 ms per MiB under TCG: keep them rare. */
-	if (n > 65536 && !chance(8))
-		n = 65536;
 	snprintf(targs, sizeof(targs), " off %#llx count %zu", (unsigned long long)off, n);
 	r = pread(f.fd, f.buf + BUF_SIZE - (n < BUF_SIZE ? n : BUF_SIZE), n, off);
 	note(OP_READ, r < 0 ? -errno : r);
@@ -520,11 +528,9 @@ static void op_write(void)
 {
 	uint32_t index;
 	uint64_t off = any_region_offset(&index);
-	size_t n = any_count();
+	size_t n = any_rw_count();
 	ssize_t r;
 
-	if (n > 65536 && !chance(8))
-		n = 65536;
 	if ((off >> 40) != index || !safe_write(index, off & ((1ull << 40) - 1), n)) {
 		/* Not here: make it a write past the region's end instead. */
 		if (index >= ARRAY_SIZE(f.reg))
