@@ -19,7 +19,9 @@
  *  - a device in a group that is not viable (another function of the group
  *    held by a kernel driver, uio_pci_generic) is refused in the group and
  *    the cdev forms, and is accepted once that driver lets go
- *    (access.not_viable, access.viable_again; two BDFs, below);
+ *    (access.not_viable, access.viable_again; two BDFs, below); and while
+ *    the device is open, such a driver cannot be bound to the other
+ *    function (access.kernel_driver_refused);
  *  - BAR read/write past and across the end of a BAR (access.bar_bounds;
  *    rvfio_region_test's bar_bounds checks other offsets of the same
  *    rule); mmap() beyond a BAR (offset + length past its page-rounded
@@ -37,12 +39,13 @@
  *    rvfio_config_test's).
  *
  *   rvfio_access_test [harness options] BDF           the single-device cases
- *   rvfio_access_test [harness options] BDF PARTNER   not_viable, viable_again
+ *   rvfio_access_test [harness options] BDF PARTNER   the not-viable cases
  *
  * With two BDFs, both in one IOMMU group, BDF bound to vfio-pci and PARTNER
  * to uio_pci_generic (the suite binds them): access.not_viable expects the
  * group not viable; access.viable_again unbinds PARTNER from its driver and
- * expects the same calls to succeed.
+ * expects the same calls to succeed; access.kernel_driver_refused binds it
+ * to uio_pci_generic again while the device is open (refused) and closed.
  */
 #include <grp.h>
 #include <sys/ioctl.h>
@@ -678,9 +681,69 @@ TEST_F(access, viable_again)
 	close(iommufd);
 }
 
+/* Binds `bdf` to uio_pci_generic through its bind file: 0 or -errno. */
+static int uio_bind(const char *bdf)
+{
+	return sysfs_write("/sys/bus/pci/drivers/uio_pci_generic/bind", bdf);
+}
+
+/*
+ * The other way round: while the device is open (group form with a type1
+ * container, then cdev form), the group's DMA belongs to its user, and a
+ * kernel driver that wants the kernel's DMA ownership cannot be bound to
+ * the partner: EBUSY, and the partner stays without a driver.  Closed, the
+ * partner binds (and is left on uio_pci_generic, as the suite bound it).
+ */
+TEST_F(access, kernel_driver_refused)
+{
+	char drv[64], path[PATH_MAX];
+	int g, c, d, ctr, iommufd;
+
+	sysfs_driver_name(partner_bdf, drv, sizeof(drv));
+	if (drv[0]) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", partner_bdf);
+		ASSERT_EQ(0, sysfs_write(path, partner_bdf));
+	}
+	/* uio_pci_generic has no ID table: the partner's driver_override names it. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", partner_bdf);
+	ASSERT_EQ(0, sysfs_write(path, "uio_pci_generic"));
+
+	g = open_err(self->group, O_RDWR);
+	ASSERT_LE(0, g);
+	ctr = open_err("/dev/vfio/vfio", O_RDWR);
+	ASSERT_LE(0, ctr);
+	ASSERT_EQ(0, rvfio_ioctl(g, VFIO_GROUP_SET_CONTAINER, &ctr));
+	ASSERT_EQ(0, ioctl(ctr, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	d = group_device_fd(g, device_bdf);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(-EBUSY, uio_bind(partner_bdf));
+	sysfs_driver_name(partner_bdf, drv, sizeof(drv));
+	ASSERT_STREQ("", drv);
+	close(d);
+	close(g);
+	close(ctr);
+
+	iommufd = open_err("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, iommufd);
+	c = open_err(self->cdev, O_RDWR);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, bind_iommufd(c, iommufd));
+	ASSERT_EQ(-EBUSY, uio_bind(partner_bdf));
+	sysfs_driver_name(partner_bdf, drv, sizeof(drv));
+	ASSERT_STREQ("", drv);
+	close(c);
+	close(iommufd);
+
+	ASSERT_EQ(0, uio_bind(partner_bdf));
+	sysfs_driver_name(partner_bdf, drv, sizeof(drv));
+	ASSERT_STREQ("uio_pci_generic", drv);
+}
+
 int main(int argc, char *argv[])
 {
-	static const char *const pair_tests[] = { "not_viable", "viable_again" };
+	static const char *const pair_tests[] = {
+		"not_viable", "viable_again", "kernel_driver_refused",
+	};
 	char **args;
 	int i, n = 0;
 
@@ -692,7 +755,7 @@ int main(int argc, char *argv[])
 			printf("# %s and %s are not in one IOMMU group\n", bdfs[0], bdfs[1]);
 			return KSFT_SKIP;
 		}
-		printf("# %s on vfio-pci, partner %s (group %d): not_viable, viable_again only\n",
+		printf("# %s on vfio-pci, partner %s (group %d): the not-viable cases only\n",
 		       bdfs[0], bdfs[1], sysfs_iommu_group_get(bdfs[0]));
 	} else if (nr_bdfs != 1) {
 		printf("# one BDF, or two for the not-viable cases; got %d\n", nr_bdfs);
