@@ -267,6 +267,8 @@ struct op {
 	/* Unarmed, after each call, whatever it answered (may be NULL). */
 	void (*undo)(FIXTURE_DATA(finj) *self, struct op *op, long rc);
 	bool sigbus_ok;
+	/* Another answer the call may give without injection (0: none). */
+	int also_ok;
 	/* What the call needs and keeps. */
 	uint32_t index, off, size, val, orig;
 	int fd, efd;
@@ -396,10 +398,11 @@ static bool sweep(FIXTURE_DATA(finj) *self, struct op *op)
 		else
 			t->other++;
 
-		if (!(rc >= 0 || rc == base || rc == -ENOMEM || (rc == RC_SIGBUS && op->sigbus_ok)))
+		if (!(rc >= 0 || rc == base || rc == -ENOMEM || (rc == RC_SIGBUS && op->sigbus_ok) ||
+		      (op->also_ok && rc == -op->also_ok)))
 			bad(t, "%s: failure %u: %s (without injection: %s)", op->name, n,
 			    rc_name(rc, a, sizeof(a)), rc_name(base, b, sizeof(b)));
-		else if (rc >= 0 && base < 0)
+		else if (rc >= 0 && base < 0 && !(op->also_ok && base == -op->also_ok))
 			bad(t, "%s: failure %u: done (without injection: %s)", op->name, n,
 			    rc_name(base, b, sizeof(b)));
 		if (rc < 0 && !device_answers(self)) {
@@ -470,6 +473,16 @@ static void sanity(struct __test_metadata *_metadata, FIXTURE_DATA(finj) *self)
 	if (!sweep(self, (_op)))					\
 		report(_metadata, self, finj_case);			\
 } while (0)
+
+/* Memory decode on (a BAR answers, a mapping faults in). */
+static void mem_on(FIXTURE_DATA(finj) *self)
+{
+	uint16_t cmd = 0;
+
+	cfg_read(self->device, PCI_COMMAND, &cmd, 2);
+	cmd |= PCI_COMMAND_MEMORY;
+	cfg_write(self->device, PCI_COMMAND, &cmd, 2);
+}
 
 static long answer(long r)
 {
@@ -627,6 +640,7 @@ TEST_F_TIMEOUT(finj, config_write, 600)
 	struct op op;
 	uint16_t cmd = 0;
 
+	mem_on(self);
 	ASSERT_EQ(2, cfg_read(self->device, PCI_COMMAND, &cmd, 2));
 	cfg_op(&op, self, "command: memory off", PCI_COMMAND, 2,
 	       cmd & ~PCI_COMMAND_MEMORY, -1);
@@ -700,7 +714,12 @@ TEST_F_TIMEOUT(finj, hot_reset, 900)
 	struct op op = { .name = "GET_PCI_HOT_RESET_INFO", .call = call_hot_reset_info };
 
 	SWEEP(&op);
-	op = (struct op){ .name = "PCI_HOT_RESET (group)", .call = call_hot_reset };
+	/*
+	 * In the test VM the bus reset may end in ENOTTY (the link not back
+	 * in time, see rvfio_hot_reset_test): that or done, either way.
+	 */
+	op = (struct op){ .name = "PCI_HOT_RESET (group)", .call = call_hot_reset,
+			  .also_ok = ENOTTY };
 	SWEEP(&op);
 	report(_metadata, self, finj_case);
 	sanity(_metadata, self);
@@ -754,9 +773,14 @@ TEST_F_TIMEOUT(finj, set_irqs, 600)
 		any = true;
 		for (count = 1; count <= ii.count && count <= 4; count += 3) {
 			snprintf(name, sizeof(name), "SET_IRQS %s trigger x%u", names[index], count);
+			/*
+			 * The MSI core answers ENOSPC for any failure to set
+			 * up the vectors in its IRQ domains (msi_handle_pci_fail()).
+			 */
 			op = (struct op){ .name = name, .call = call_irq_on,
 					  .undo = undo_irq_off, .index = index,
-					  .size = count, .efd = efd };
+					  .size = count, .efd = efd,
+					  .also_ok = index == VFIO_PCI_INTX_IRQ_INDEX ? 0 : ENOSPC };
 			SWEEP(&op);
 			if (index == VFIO_PCI_INTX_IRQ_INDEX)
 				break;
@@ -871,6 +895,7 @@ TEST_F_TIMEOUT(finj, mmap_fault, 600)
 		SKIP(return, "no mappable memory BAR of a page or more");
 	op.index = self->map_bar;
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	mem_on(self);
 	SWEEP(&op);
 	report(_metadata, self, finj_case);
 	sanity(_metadata, self);
