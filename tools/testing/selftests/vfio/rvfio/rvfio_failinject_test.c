@@ -727,7 +727,8 @@ TEST_F_TIMEOUT(finj, hot_reset, 900)
 
 /* ---- SET_IRQS ----------------------------------------------------------- */
 
-static long set_irqs(int fd, uint32_t index, uint32_t count, int efd)
+/* Sets `count` vectors from 0 to the eventfds efd[0...], or none (count 0). */
+static long set_irqs(int fd, uint32_t index, uint32_t count, const int *efd)
 {
 	struct {
 		struct vfio_irq_set s;
@@ -740,18 +741,18 @@ static long set_irqs(int fd, uint32_t index, uint32_t count, int efd)
 	if (!count)
 		a.s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 	for (i = 0; i < count && i < 8; i++)
-		a.fds[i] = efd;
+		a.fds[i] = efd[i];
 	return answer(ioctl(fd, VFIO_DEVICE_SET_IRQS, &a));
 }
 
 static long call_irq_on(FIXTURE_DATA(finj) *self, struct op *op)
 {
-	return set_irqs(self->fd, op->index, op->size, op->efd);
+	return set_irqs(self->fd, op->index, op->size, op->va);
 }
 
 static void undo_irq_off(FIXTURE_DATA(finj) *self, struct op *op, long rc)
 {
-	set_irqs(self->fd, op->index, 0, -1);
+	set_irqs(self->fd, op->index, 0, NULL);
 }
 
 TEST_F_TIMEOUT(finj, set_irqs, 600)
@@ -760,12 +761,16 @@ TEST_F_TIMEOUT(finj, set_irqs, 600)
 	static const char *const names[] = { "INTx", "MSI", "MSI-X" };
 	struct vfio_irq_info ii;
 	char name[64];
-	int efd = eventfd(0, EFD_NONBLOCK);
+	/* One eventfd per vector: the IRQ bypass manager takes one producer each. */
+	int efd[4];
 	struct op op;
 	uint32_t index, count;
 	bool any = false;
 
-	ASSERT_LE(0, efd);
+	for (count = 0; count < ARRAY_SIZE(efd); count++) {
+		efd[count] = eventfd(0, EFD_NONBLOCK);
+		ASSERT_LE(0, efd[count]);
+	}
 	for (index = VFIO_PCI_INTX_IRQ_INDEX; index <= VFIO_PCI_MSIX_IRQ_INDEX; index++) {
 		ii = (struct vfio_irq_info){ .argsz = sizeof(ii), .index = index };
 		if (ioctl(self->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) || !ii.count)
@@ -779,14 +784,15 @@ TEST_F_TIMEOUT(finj, set_irqs, 600)
 			 */
 			op = (struct op){ .name = name, .call = call_irq_on,
 					  .undo = undo_irq_off, .index = index,
-					  .size = count, .efd = efd,
+					  .size = count, .va = efd,
 					  .also_ok = index == VFIO_PCI_INTX_IRQ_INDEX ? 0 : ENOSPC };
 			SWEEP(&op);
 			if (index == VFIO_PCI_INTX_IRQ_INDEX)
 				break;
 		}
 	}
-	close(efd);
+	for (count = 0; count < ARRAY_SIZE(efd); count++)
+		close(efd[count]);
 	if (!any)
 		SKIP(return, "no interrupts");
 	report(_metadata, self, finj_case);
