@@ -46,6 +46,14 @@ TAP = re.compile(r"^(not ok|ok) +\d+ +(?:- +)?(.*?)\s*$")
 FIGURE = re.compile(r"^(?:#\s*)?RVFIO-FIGURE (\w+) (\d+)\s*$")
 
 
+def console_has(path, text):
+    try:
+        with open(path, errors="replace") as f:
+            return any(text in line for line in f)
+    except FileNotFoundError:
+        return False
+
+
 def parse_figures(path):
     figs = {}
     try:
@@ -235,6 +243,8 @@ def main():
     ap.add_argument("--tests", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--xfail", default=None)
+    ap.add_argument("--expect-kasan", action="store_true",
+                    help="the kernel has KASAN: its boot banner must be on the console")
     ap.add_argument("--kunit-expect", default="",
                     help="KUnit suites (space-separated) whose results must be on the console")
     a = ap.parse_args()
@@ -261,6 +271,10 @@ def main():
     rows.append(("vm", "vm", "guest finished its plan", "pass" if done else "fail"))
     rows.append(("vm", "vm", "kernel log has no WARNING/BUG/lockdep/Oops/KASAN/kmemleak report",
                  "pass" if not splats else "fail"))
+    if a.expect_kasan:
+        # The scan above can only catch a KASAN report if KASAN runs.
+        on = console_has(a.console, "KernelAddressSanitizer initialized")
+        rows.append(("vm", "vm", "KASAN is on (its boot banner is on the console)", "pass" if on else "fail"))
     if leaks is None:
         rows.append(("kmemleak", "vm", "(no kmemleak report after the suites)", "fail" if done else "skip"))
     elif not leaks:

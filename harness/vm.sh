@@ -237,4 +237,5 @@ fi
 echo "vm.sh: $name: QEMU exit $rc after $(( $(date +%s) - start ))s" >&2
 python3 "$top/harness/results.py" --name "$name" --driver "$driver" --qemu-rc "$rc" \
 	--console "$con" --tests "$tests" --out "$b/results/$name.tsv" --xfail "$top/harness/xfail.tsv" \
-	--kunit-expect "$kunit_expect"
+	--kunit-expect "$kunit_expect" \
+	$(grep -q '^CONFIG_KASAN=y' "$obj/.config" && echo --expect-kasan)

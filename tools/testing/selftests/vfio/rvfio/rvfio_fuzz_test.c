@@ -100,7 +100,7 @@ static struct stats {
 
 static uint64_t rng;
 static bool trace;
-static char targs[96];		/* the arguments of a read, write or mmap, for the trace */
+static char targs[96];		/* the arguments of a read, write, mmap or touch, for the trace */
 
 /* splitmix64: a seed of 0 is as good as any other. */
 static uint64_t rnd(void)
@@ -633,6 +633,8 @@ static void op_touch(void)
 	p = (volatile uint32_t *)((char *)f.map[slot].va + page * 4096 + 4 * below(1024));
 	if ((uint64_t)((char *)p - (char *)f.map[slot].va) + 4 > f.map[slot].len)
 		p = f.map[slot].va;
+	snprintf(targs, sizeof(targs), " slot %d index %u at %#llx", slot, f.map[slot].index,
+		 (unsigned long long)((char *)p - (char *)f.map[slot].va));
 	touching = 1;
 	sig = sigsetjmp(touch_env, 1);
 	if (!sig) {
