@@ -325,6 +325,7 @@ TEST_F_TIMEOUT(inuse, unbind_waits_without_req, 120)
 {
 	char now[64];
 	struct timespec t0, t1;
+	uint8_t cfg[4];
 	int status;
 
 	self->child = unbind_child(self->driver);
@@ -334,12 +335,8 @@ TEST_F_TIMEOUT(inuse, unbind_waits_without_req, 120)
 	sysfs_driver_name(device_bdf, now, sizeof(now));
 	ASSERT_STREQ("", now);
 	/* The user still has a working device file meanwhile. */
-	{
-		uint8_t cfg[4];
-
-		ASSERT_EQ(4, rvfio_pread(self->device->fd, cfg, 4,
-					 self->device->config_space.offset));
-	}
+	ASSERT_EQ(4, rvfio_pread(self->device->fd, cfg, 4,
+				 self->device->config_space.offset));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	inuse_close(self);
@@ -549,7 +546,8 @@ static void unplug_round(struct __test_metadata *_metadata,
 	fflush(stdout);
 	ASSERT_TRUE(wait_path(sysdev, true, 60000));
 	for (i = 0; i < 50; i++) {
-		snprintf(node, sizeof(node), "%s/driver_override", sysdev);
+		snprintf(node, sizeof(node), "/sys/bus/pci/devices/%s/driver_override",
+			 device_bdf);
 		if (path_exists(node))
 			break;
 		usleep(100 * 1000);
