@@ -541,10 +541,20 @@ static void unplug_round(struct __test_metadata *_metadata,
 		ASSERT_TRUE(wait_path(node, false, 10000));
 	}
 
-	/* Back in its slot: it is enumerated again, binds and opens. */
-	printf("RVFIO-HOST device_add %s %s %s\n", self->model, self->bus, self->id);
-	fflush(stdout);
-	ASSERT_TRUE(wait_path(sysdev, true, 60000));
+	/*
+	 * Back in its slot: it is enumerated again, binds and opens. QEMU
+	 * lets go of the old device only once the guest powered the slot
+	 * off, which may come after the device left sysfs: until then
+	 * device_add fails (a duplicate ID), and is asked for again.
+	 */
+	for (i = 0; i < 6; i++) {
+		printf("RVFIO-HOST device_add %s %s %s\n", self->model, self->bus,
+		       self->id);
+		fflush(stdout);
+		if (wait_path(sysdev, true, 10000))
+			break;
+	}
+	ASSERT_TRUE(path_exists(sysdev));
 	for (i = 0; i < 50; i++) {
 		snprintf(node, sizeof(node), "/sys/bus/pci/devices/%s/driver_override",
 			 device_bdf);
