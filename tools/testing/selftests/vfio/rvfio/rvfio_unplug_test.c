@@ -563,8 +563,17 @@ static void unplug_round(struct __test_metadata *_metadata,
 		usleep(100 * 1000);
 	}
 	ASSERT_EQ(0, sysfs_write(node, "vfio-pci"));
-	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers_probe", device_bdf));
-	sysfs_driver_name(device_bdf, now, sizeof(now));
+	/*
+	 * The device is in sysfs before the PCI core lets drivers match it
+	 * (its resources are assigned first): probe until it binds.
+	 */
+	for (i = 0; i < 100; i++) {
+		sysfs_write("/sys/bus/pci/drivers_probe", device_bdf);
+		sysfs_driver_name(device_bdf, now, sizeof(now));
+		if (now[0])
+			break;
+		usleep(100 * 1000);
+	}
 	ASSERT_STREQ("vfio-pci", now);
 	ASSERT_EQ(0, open_close(device_bdf));
 }
