@@ -25,8 +25,8 @@ SELFTESTS := $(B)/selftests
 CHECK_RUNS := \
 	c-upstream:c:upstream \
 	rust-upstream:rust:upstream \
-	c-rvfio:c:rvfio+ids \
-	rust-rvfio:rust:rvfio+ids \
+	c-rvfio:c:rvfio+ids+unplug+failinject \
+	rust-rvfio:rust:rvfio+ids+unplug+failinject \
 	c-qemu:c:qemu \
 	rust-qemu:rust:qemu \
 	rust-bind:rust:rust-bind \
