@@ -22,6 +22,12 @@ frag=$top/harness/kernel.config
 if [ "${RVFIO_KERNEL:-test}" = bench ]; then
 	obj=$b/obj-bench modroot=$b/modroot-bench
 fi
+# RVFIO_KERNEL=kasan: the test kernel with KASAN (harness/kernel-kasan.config
+# added to the fragment), its own obj dir and modules; no run of make check
+# uses it (README).
+if [ "${RVFIO_KERNEL:-test}" = kasan ]; then
+	obj=$b/obj-kasan modroot=$b/modroot-kasan
+fi
 jobs=${JOBS:-$(nproc)}
 
 deb=$(ls "$cache"/debs/linux-source-7.3_*.deb | sort -V | tail -1)
@@ -74,24 +80,30 @@ fi
 (cd "$top" && rsync -rlc --files-from="$b/overlay.new" . "$src/")
 mv "$b/overlay.new" "$b/overlay.list"
 
-# KASAN, in the test kernel, instruments the code under test only (see
-# harness/kernel.config): KASAN_SANITIZE=n on the command line turns it off
-# everywhere, a per-object KASAN_SANITIZE_<name>.o=y (which Kbuild reads
-# before the directory's setting) turns it back on for the VFIO core, the
-# C vfio-pci, and for every Rust object, as rustc wants the sanitizer on all
-# the crates it links or on none (a Rust object missing here fails the build
-# with an ABI-mismatch error). Names are file stems, so a few unrelated C
-# files of the same name (drivers/base/core.c, fs/sysfs/group.c, ...) are
-# instrumented too, as they would be in a fully instrumented kernel.
+# KASAN, in the KASAN kernel, instruments the code under test only (see
+# harness/kernel-kasan.config): KASAN_SANITIZE=n on the command line turns it off
+# everywhere; a per-object KASAN_SANITIZE_<stem>.o=y (which Kbuild reads
+# before the directory's setting) turns it back on for the C files of the
+# VFIO core and of the C vfio-pci; and RUSTFLAGS_<stem>.o hands the
+# sanitizer's flags to every Rust object (rustc wants them on all the
+# crates it links or on none; a Rust object missing here fails the build
+# with an ABI-mismatch error). Stems are file names without a directory:
+# the Rust ones go through RUSTFLAGS_, which no C file reads, because a C
+# stem such as "core" would also instrument kernel/sched/core.c and a dozen
+# others. The few C stems that
+# recur elsewhere (group, container, debugfs, iommufd) instrument a handful
+# of unrelated files; that costs little.
 kasan=()
-if [ "${RVFIO_KERNEL:-test}" = test ]; then
+if [ "${RVFIO_KERNEL:-test}" = kasan ]; then
 	kasan=(KASAN_SANITIZE=n)
 	for o in vfio_main device_cdev group iommufd container virqfd debugfs \
-		vfio_iommu_type1 iova_bitmap vfio_pci_core vfio_pci_intrs \
-		vfio_pci_rdwr vfio_pci_config vfio_pci_dmabuf vfio_pci \
-		core compiler_builtins ffi build_error pin_init zerocopy \
-		bindings uapi kernel doctests_kernel_generated vfio_pci_rust; do
+		vfio_iommu_type1 vfio_pci_core vfio_pci_intrs vfio_pci_rdwr \
+		vfio_pci_config vfio_pci_dmabuf vfio_pci; do
 		kasan+=("KASAN_SANITIZE_$o.o=y")
+	done
+	for o in core compiler_builtins ffi build_error pin_init zerocopy \
+		bindings uapi kernel doctests_kernel_generated vfio_pci_rust; do
+		kasan+=("RUSTFLAGS_$o.o=\$(RUSTFLAGS_KASAN)")
 	done
 fi
 
@@ -111,6 +123,11 @@ if [ "${RVFIO_KERNEL:-test}" = bench ]; then
 	bfrag=$top/harness/kernel-bench.config
 	names=$(grep -oE '^CONFIG_[A-Za-z0-9_]+' "$bfrag" | paste -sd'|')
 	{ grep -vE "^($names)(_[A-Za-z0-9_]*)?=" "$frag"; cat "$bfrag"; } > "$obj/rvfio-fragment.config"
+	frag=$obj/rvfio-fragment.config
+fi
+if [ "${RVFIO_KERNEL:-test}" = kasan ]; then
+	mkdir -p "$obj"
+	cat "$frag" "$top/harness/kernel-kasan.config" > "$obj/rvfio-fragment.config"
 	frag=$obj/rvfio-fragment.config
 fi
 cfgsum=$( (cat "$frag"; cat "$b/.tree") | sha1sum | cut -c1-16)
@@ -137,5 +154,5 @@ echo "kernel: building (-j$jobs)"
 kmake -j"$jobs" bzImage modules
 rm -rf "$modroot"
 kmake -s INSTALL_MOD_PATH="$modroot" INSTALL_MOD_STRIP=1 modules_install DEPMOD=/sbin/depmod
-[ "${RVFIO_KERNEL:-test}" = bench ] || kmake -s headers_install INSTALL_HDR_PATH="$b/headers" >/dev/null
+[ "${RVFIO_KERNEL:-test}" = test ] && kmake -s headers_install INSTALL_HDR_PATH="$b/headers" >/dev/null
 echo "kernel: ok ($(cat "$obj/include/config/kernel.release"))"
