@@ -954,18 +954,6 @@ TEST_F(irq, msix_igb_bypass_producer)
 
 /* ---- REQ: unbind while open ------------------------------------------- */
 
-static bool wait_child(pid_t pid, int ms, int *status)
-{
-	int i;
-
-	for (i = 0; i < ms / 50; i++) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return true;
-		usleep(50 * 1000);
-	}
-	return false;
-}
-
 FIXTURE(req) {
 	struct iommu *iommu;
 	struct vfio_pci_device *device;

@@ -148,18 +148,6 @@ static int guarded_read(volatile uint32_t *p, uint32_t *val)
 	return ret;
 }
 
-static bool wait_child(pid_t pid, int ms, int *status)
-{
-	int i;
-
-	for (i = 0; i < ms / 50; i++) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return true;
-		usleep(50 * 1000);
-	}
-	return false;
-}
-
 static bool path_exists(const char *path)
 {
 	struct stat st;
@@ -273,12 +261,7 @@ FIXTURE_SETUP(inuse)
 
 static void inuse_close(FIXTURE_DATA(inuse) *self)
 {
-	if (self->device)
-		vfio_pci_device_cleanup(self->device);
-	self->device = NULL;
-	if (self->iommu)
-		iommu_cleanup(self->iommu);
-	self->iommu = NULL;
+	rvfio_device_close(&self->device, &self->iommu);
 	if (self->irq_efd >= 0)
 		close(self->irq_efd);
 	self->irq_efd = -1;

@@ -18,6 +18,7 @@
 
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 
 #include <linux/limits.h>
@@ -354,5 +355,29 @@ static inline struct vfio_pci_device *rvfio_device_init(const char *bdf,
 						    sizeof(self->hcfg))); \
 	le_get(self->hcfg + (_off), (_size));				\
 })
+
+/* Closes what rvfio_device_init() opened, and the IOMMU it used; NULLs both. */
+static inline void rvfio_device_close(struct vfio_pci_device **d, struct iommu **iommu)
+{
+	if (*d)
+		vfio_pci_device_cleanup(*d);
+	*d = NULL;
+	if (*iommu)
+		iommu_cleanup(*iommu);
+	*iommu = NULL;
+}
+
+/* Waits up to @ms for child @pid to exit; true (and its *status) if it did. */
+static inline bool wait_child(pid_t pid, int ms, int *status)
+{
+	int i;
+
+	for (i = 0; i < ms / 50; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
 
 #endif /* RVFIO_SELFTESTS_UTIL_H */

@@ -146,12 +146,7 @@ static void open_device(struct __test_metadata *_metadata,
 
 static void close_device(FIXTURE_DATA(variant) *self)
 {
-	if (self->device)
-		vfio_pci_device_cleanup(self->device);
-	self->device = NULL;
-	if (self->iommu)
-		iommu_cleanup(self->iommu);
-	self->iommu = NULL;
+	rvfio_device_close(&self->device, &self->iommu);
 	self->fd = -1;
 }
 
