@@ -77,7 +77,7 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic intel_iommu=on iommu
 # The benchmark (harness/bench.sh): its mode and options travel the same way;
 # a bench run without a mode (make check's) is the quick one.
 case " $plan " in *" bench "*) RVFIO_BENCH=${RVFIO_BENCH:-quick} ;; esac
-for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS RVFIO_RVFIO_TESTS RVFIO_FUZZ_SEED RVFIO_FUZZ_CALLS RVFIO_FUZZ_TRACE RVFIO_SAMPLE_SECS RVFIO_SAMPLE_ROWS RVFIO_SAMPLE_CALLS RVFIO_TRACE_ROWS RVFIO_UNBIND_ROUNDS RVFIO_UNPLUG_ROUNDS; do
+for v in RVFIO_BENCH RVFIO_BENCH_REPS RVFIO_BENCH_ROWS RVFIO_RVFIO_TESTS RVFIO_FUZZ_SEED RVFIO_FUZZ_CALLS RVFIO_FUZZ_TRACE RVFIO_FINJ_OPEN RVFIO_SAMPLE_SECS RVFIO_SAMPLE_ROWS RVFIO_SAMPLE_CALLS RVFIO_TRACE_ROWS RVFIO_UNBIND_ROUNDS RVFIO_UNPLUG_ROUNDS; do
 	[ -n "${!v:-}" ] && append="$append $v=${!v}"
 done
 # QEMU's human monitor, for the requests of the guest (host_requests below).

