@@ -199,16 +199,10 @@ static void device_nodes(const char *bdf, char *group, size_t glen, char *cdev,
 /* The name of the module that provides `driver` (a PCI driver), or "". */
 static void driver_module(const char *driver, char *buf, size_t len)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
+	char path[PATH_MAX];
 
-	buf[0] = 0;
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/module", driver);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return;
-	link[n] = 0;
-	snprintf(buf, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	sysfs_link_name(path, buf, len);
 }
 
 /* Opens the device, reads a BAR and its config space through it, closes. */

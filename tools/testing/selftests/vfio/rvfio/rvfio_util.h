@@ -206,14 +206,13 @@ static inline bool sysfs_has(const char *bdf, const char *file)
 	return access(path, F_OK) == 0;
 }
 
-/* The name of the driver bound to `bdf` in `buf` ("" if none). */
-static inline void sysfs_driver_name(const char *bdf, char *buf, size_t len)
+/* The last component of the symlink `path`'s target in `buf` ("" if none). */
+static inline void sysfs_link_name(const char *path, char *buf, size_t len)
 {
-	char path[PATH_MAX], link[PATH_MAX];
+	char link[PATH_MAX];
 	ssize_t n;
 	char *s;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
 	n = readlink(path, link, sizeof(link) - 1);
 	buf[0] = 0;
 	if (n <= 0)
@@ -221,6 +220,15 @@ static inline void sysfs_driver_name(const char *bdf, char *buf, size_t len)
 	link[n] = 0;
 	s = strrchr(link, '/');
 	snprintf(buf, len, "%s", s ? s + 1 : link);
+}
+
+/* The name of the driver bound to `bdf` in `buf` ("" if none). */
+static inline void sysfs_driver_name(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	sysfs_link_name(path, buf, len);
 }
 
 /* Writes `s` to the sysfs file `path`: 0, or a negative errno. */
