@@ -112,6 +112,9 @@ if [ "${RVFIO_HOTPLUG_SLOT:-1}" = 1 ]; then case " $plan " in *" unplug "*)
 		-device pcie-root-port,id=rp2,chassis=2,slot=2 -device e1000e,bus=rp2,id=hp0,romfile=)
 	append="$append RVFIO_HOTPLUG_SLOT=1" ;;
 esac; fi
+# A boot with the `failinject` suite has a pci-testdev, a device without an
+# INTx pin, for the sweep of a first open (suites/failinject).
+case " $plan " in *" failinject "*) extra+=(-device pci-testdev) ;; esac
 # The plan travels as one word; init splits it again.
 qemu_args=(
 	-machine q35 -accel "tcg,thread=${RVFIO_TCG_THREAD:-single}" -cpu max -smp 2 -m 4G

@@ -5,6 +5,7 @@ DEV_IGB=8086:10c9
 DEV_EDU=1234:11e8
 DEV_IVSHMEM=1af4:1110
 DEV_VGA=1234:1111
+DEV_TESTDEV=1b36:0005
 
 # bdf_of VENDOR:DEVICE -> the first matching PCI address, or nothing.
 bdf_of() {
