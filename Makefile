@@ -22,15 +22,17 @@ HEADERS := $(B)/headers/include
 SELFTESTS := $(B)/selftests
 
 # Which suites `make check` runs, one VM boot per line: name:driver:suites.
+# harness/check.sh runs two at a time (one core each), in this order: the
+# long ones first.
 CHECK_RUNS := \
-	c-upstream:c:upstream \
-	rust-upstream:rust:upstream \
 	c-rvfio:c:rvfio+ids+unplug+failinject \
 	rust-rvfio:rust:rvfio+ids+unplug+failinject \
+	c-upstream:c:upstream \
+	rust-upstream:rust:upstream \
 	c-qemu:c:qemu \
 	rust-qemu:rust:qemu \
-	rust-bind:rust:rust-bind \
 	bench-quick:c:bench \
+	rust-bind:rust:rust-bind \
 	doctests:rust:doctests
 
 .PHONY: all deps kernel selftests initramfs l2 run check bench gating clean
@@ -75,13 +77,7 @@ run: all
 	@./harness/vm.sh --name run --driver rust --plan run --shell --timeout 600
 
 check: all
-	@rm -f $(B)/results/*.tsv; fail=0; \
-	for r in $(CHECK_RUNS); do \
-		IFS=: read -r name driver plan <<< "$$r"; \
-		./harness/vm.sh --name $$name --driver $$driver --plan "$${plan//+/ }" || fail=1; \
-	done; \
-	python3 harness/summary.py $(B)/results/*.tsv | tee $(B)/results/summary.txt; \
-	exit $$(( fail || $${PIPESTATUS[0]} ))
+	@./harness/check.sh $(CHECK_RUNS)
 
 bench: all
 	@./harness/bench.sh
