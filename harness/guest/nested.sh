@@ -55,7 +55,8 @@ nested_run() {
 		# Keep the host's stall detector informed.
 		if [ $((now - last)) -ge 30 ]; then
 			last=$now
-			echo "# nested: L2 running, ${now}s"
+			# and, for a lost interrupt, what reached L1's vfio handlers.
+			echo "# nested: L2 running, ${now}s; L1's vfio interrupts: $(awk '/vfio/ { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; printf "%s %s; ", $NF, s }' /proc/interrupts)"
 		fi
 	done
 	wait $pid
