@@ -552,6 +552,20 @@ static void unplug_round(struct __test_metadata *_metadata,
 		usleep(100 * 1000);
 	}
 	ASSERT_STREQ("vfio-pci", now);
+	/*
+	 * The driver link is there from the start of a probe, which may still
+	 * be running (from pciehp's thread, once the device may match): wait
+	 * for the device's nodes, a cdev if it had one, before opening it.
+	 */
+	for (i = 0; i < 100; i++) {
+		char g[32], c[32];
+
+		device_nodes(device_bdf, g, sizeof(g), c, sizeof(c));
+		snprintf(node, sizeof(node), "/dev/vfio/%s", g);
+		if (g[0] && path_exists(node) && (!cdev[0] || c[0]))
+			break;
+		usleep(100 * 1000);
+	}
 	ASSERT_EQ(0, open_close(device_bdf));
 }
 
