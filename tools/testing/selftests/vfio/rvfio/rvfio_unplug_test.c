@@ -554,16 +554,27 @@ static void unplug_round(struct __test_metadata *_metadata,
 	ASSERT_STREQ("vfio-pci", now);
 	/*
 	 * The driver link is there from the start of a probe, which may still
-	 * be running (from pciehp's thread, once the device may match): wait
-	 * for the device's nodes, a cdev if it had one, before opening it.
+	 * be running (from pciehp's thread, once the device may match), and a
+	 * vfio device's nodes come before it may be opened (ENODEV until its
+	 * registration ends): wait until the cdev, if the device had one,
+	 * opens; else until the group node is there.
 	 */
 	for (i = 0; i < 100; i++) {
 		char g[32], c[32];
+		int fd;
 
 		device_nodes(device_bdf, g, sizeof(g), c, sizeof(c));
 		snprintf(node, sizeof(node), "/dev/vfio/%s", g);
-		if (g[0] && path_exists(node) && (!cdev[0] || c[0]))
+		if (g[0] && path_exists(node) && !cdev[0])
 			break;
+		if (g[0] && c[0]) {
+			snprintf(node, sizeof(node), "/dev/vfio/devices/%s", c);
+			fd = open(node, O_RDWR);
+			if (fd >= 0) {
+				close(fd);
+				break;
+			}
+		}
 		usleep(100 * 1000);
 	}
 	ASSERT_EQ(0, open_close(device_bdf));
