@@ -20,6 +20,23 @@ l1_msix() {
 	awk -v d="($1)" 'index($0, "vfio-msix") && index($0, d) {
 		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts
 }
+# l1_irq_state BDF: the device's command register and MSI-X message control
+# as L1 reads them from its config space (bus master, MSI-X enable and
+# function mask), for a lost interrupt.
+l1_irq_state() {
+	local f=/sys/bus/pci/devices/$1/config p n=0
+	byte() { od -An -tu1 -j$1 -N1 $f | tr -d ' '; }
+	word() { od -An -tx2 -j$1 -N2 $f | tr -d ' '; }
+	p=$(byte 52)
+	while [ -n "$p" ] && [ "$p" != 0 ] && [ $n -lt 48 ]; do
+		if [ "$(byte $p)" = 17 ]; then
+			echo "command 0x$(word 4) msix-control 0x$(word $((p + 2)))"
+			return
+		fi
+		p=$(byte $((p + 1))); n=$((n + 1))
+	done
+	echo "command 0x$(word 4) no MSI-X capability"
+}
 NESTED_TIMEOUT=${NESTED_TIMEOUT:-420}
 
 nested_run() {
@@ -68,7 +85,7 @@ nested_run() {
 		if [ $((now - last)) -ge 30 ]; then
 			last=$now
 			# and, for a lost interrupt, what reached L1's vfio handlers.
-			echo "# nested: L2 running, ${now}s; L1's vfio interrupts: $(awk '/vfio/ { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; printf "%s %s; ", $NF, s }' /proc/interrupts)"
+			echo "# nested: L2 running, ${now}s; L1's vfio interrupts: $(awk '/vfio/ { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; printf "%s %s; ", $NF, s }' /proc/interrupts)${igb:+ igb: $(l1_irq_state $igb)}"
 		fi
 	done
 	wait $pid
