@@ -28,9 +28,16 @@ rm -f "$b"/results/*.tsv
 fail=0
 declare -A live=()
 
-# Print and forget the runs that have ended.
-reap() {
+# Wait for a run to end, then print and forget the runs that have ended.
+# A run whose shell died without its status (no child is left) failed.
+wait_one() {
 	local n
+	wait -n
+	if [ $? = 127 ]; then
+		for n in "${!live[@]}"; do
+			[ -e "$b/logs/$n.vm.rc" ] || echo 1 > "$b/logs/$n.vm.rc"
+		done
+	fi
 	for n in "${!live[@]}"; do
 		[ -e "$b/logs/$n.vm.rc" ] || continue
 		cat "$b/logs/$n.vm.out"
@@ -42,10 +49,7 @@ reap() {
 start=$(date +%s)
 for r in "$@"; do
 	IFS=: read -r name driver plan <<< "$r"
-	while [ ${#live[@]} -ge "$jobs" ]; do
-		wait -n
-		reap
-	done
+	while [ ${#live[@]} -ge "$jobs" ]; do wait_one; done
 	rm -f "$b/logs/$name.vm.rc"
 	echo "check: $name starts at $(( $(date +%s) - start ))s"
 	(
@@ -55,13 +59,7 @@ for r in "$@"; do
 	) &
 	live[$name]=1
 done
-while [ ${#live[@]} -gt 0 ]; do
-	wait -n
-	[ $? = 127 ] && for n in "${!live[@]}"; do	# no child left
-		[ -e "$b/logs/$n.vm.rc" ] || echo 1 > "$b/logs/$n.vm.rc"
-	done
-	reap
-done
+while [ ${#live[@]} -gt 0 ]; do wait_one; done
 echo "check: the VM runs took $(( $(date +%s) - start ))s, $jobs at a time"
 
 python3 "$top/harness/summary.py" "$b"/results/*.tsv | tee "$b/results/summary.txt"
